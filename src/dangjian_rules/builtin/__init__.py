@@ -1,0 +1,1 @@
+"""Built-in plugins: the behaviour that ships with dangjian-rules, as plugins."""

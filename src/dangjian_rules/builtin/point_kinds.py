@@ -1,0 +1,135 @@
+"""Built-in rule kinds of a point card: ``points``, ``deduction`` and ``veto``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..hookspecs import hookimpl
+from ..model import Event
+from ..rules import Award, BuildContext, Effect, Option, RuleKind, RuleOptionError
+
+_AMOUNT_OPTIONS = (
+    Option("points", "positive_decimal", "points for each matching event"),
+    Option(
+        "points_per_unit",
+        "positive_decimal",
+        "points for each unit of the event's quantity (hour, day …)",
+    ),
+)
+
+
+_UNIT_ZH = {"hours": "小时", "days": "天", "times": "次", "yuan": "元", "units": "单位"}
+
+
+def _per_unit(rate: Decimal, uses_days: bool) -> Callable[[Event], Decimal | None]:
+    def amount(event: Event) -> Decimal | None:
+        if event.quantity is not None:
+            return rate * event.quantity
+        if uses_days:
+            return rate * event.days
+        return None
+
+    return amount
+
+
+def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext], Award]:
+    sign = "+" if effect == "add" else "−"
+
+    def build(options: Mapping[str, Any], context: BuildContext) -> Award:
+        fixed = options.get("points")
+        rate = options.get("points_per_unit")
+        if (fixed is None) == (rate is None):
+            raise RuleOptionError(
+                f'rule "{context.rule_id}" needs exactly one of points and points_per_unit',
+                f"规则“{context.rule_id}”须且只能写 points 或 points_per_unit 之一",
+                None,
+                "write points = 1 for a fixed award, or points_per_unit = 0.5 per hour",
+                "固定分值写 points = 1；按时长计分写 points_per_unit = 0.5",
+            )
+        if fixed is not None:
+            value: Decimal = fixed
+            return Award(
+                effect=effect,
+                amount=lambda event: value,
+                largest=value,
+                summary=f"{sign}{value} each",
+                summary_zh=f"每次 {sign}{value} 分",
+            )
+        units = {context.quantity_units.get(t) for t in context.quantity_units}
+        if None in units:
+            missing = sorted(t for t, u in context.quantity_units.items() if u is None)
+            raise RuleOptionError(
+                f"points_per_unit needs event types with a quantity; {', '.join(missing)} "
+                "declare none",
+                f"points_per_unit 要求活动类型声明数量单位，{', '.join(missing)} 未声明",
+                "points_per_unit",
+                'add quantity = "hours" (or "days", …) to the event type',
+                '在活动类型中加 quantity = "hours"（或 "days" 等）',
+            )
+        unit = "/".join(sorted(u for u in units if u is not None))
+        unit_zh = "/".join(_UNIT_ZH.get(u, u) for u in sorted(u for u in units if u is not None))
+        uses_days = units == {"days"}
+        return Award(
+            effect=effect,
+            amount=_per_unit(rate, uses_days),
+            largest=None,
+            summary=f"{sign}{rate} per {unit.rstrip('s')}",
+            summary_zh=f"每{unit_zh} {sign}{rate} 分",
+        )
+
+    return build
+
+
+def _build_veto(options: Mapping[str, Any], context: BuildContext) -> Award:
+    score = options.get("score")
+    grade = options.get("grade")
+    parts = ["one-vote veto"]
+    parts_zh = ["一票否决"]
+    if grade is not None:
+        parts.append(f"grade {grade}")
+        parts_zh.append(f"等次定为{grade}")
+    if score is not None:
+        parts.append(f"score {score}")
+        parts_zh.append(f"得分记为 {score}")
+    return Award(
+        effect="veto",
+        amount=lambda event: Decimal(0),
+        largest=Decimal(0),
+        summary=", ".join(parts),
+        summary_zh="，".join(parts_zh),
+        veto_score=score,
+        veto_grade=grade,
+    )
+
+
+POINTS = RuleKind(
+    name="points",
+    description="Adds points for each matching event (fixed, or per hour/day/unit).",
+    options=_AMOUNT_OPTIONS,
+    build=_amount_award("add"),
+)
+DEDUCTION = RuleKind(
+    name="deduction",
+    description="Deducts points for each matching event (fixed, or per unit).",
+    options=_AMOUNT_OPTIONS,
+    build=_amount_award("deduct"),
+)
+VETO = RuleKind(
+    name="veto",
+    description=(
+        "One-vote veto: a matching event sets the grade to the scale's veto grade "
+        "(or this rule's grade) and, if given, the score."
+    ),
+    options=(
+        Option("score", "decimal", "the score a vetoed subject gets (default: unchanged)"),
+        Option("grade", "string", "the grade a vetoed subject gets (default: the scale's)"),
+    ),
+    build=_build_veto,
+)
+
+
+@hookimpl
+def dangjian_rules_rule_kinds() -> Sequence[RuleKind]:
+    return (POINTS, DEDUCTION, VETO)

@@ -1,0 +1,339 @@
+"""Results: what an evaluation returns, and its JSON form (documented in docs/results.md).
+
+The JSON is deterministic: the same rulesets and data give byte-identical output.
+Decimals are written as strings ("88.5"), dates as ISO strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import attrs
+
+SCHEMA_VERSION = "dangjian-rules/result/1"
+
+#: The accounting buckets every event of a subject falls into; they add up to the total.
+BUCKETS: tuple[str, ...] = (
+    "counted",  # fully counted
+    "partial",  # counted in part: a cap, category bound or score bound bit
+    "capped",  # not counted at all: a cap or bound was already reached
+    "veto",  # matched a one-vote veto rule
+    "unmatched",  # approved and in the period, but no rule matched it
+    "pending",  # not yet approved (待审核)
+    "returned",  # returned by the reviewer (退回)
+    "outside_period",  # dated outside the evaluated period
+)
+
+BUCKET_ZH: Mapping[str, str] = {
+    "counted": "计分",
+    "partial": "部分计分",
+    "capped": "超出封顶未计",
+    "veto": "一票否决",
+    "unmatched": "无对应规则",
+    "pending": "待审核",
+    "returned": "已退回",
+    "outside_period": "不在考核期内",
+}
+
+
+class Limit(NamedTuple):
+    """The bound that cut an award: a rule or category cap, or a category/score bound."""
+
+    scope: str  # "rule" | "category" | "score"
+    owner: str  # the rule or category id ("score" for the overall bounds)
+    per: str | None  # window kind for caps; None for category/score bounds
+    window: str | None  # window label, e.g. "2015-03"
+    bound: str  # "max" or "min"
+    value: Decimal
+
+
+class TraceEntry(NamedTuple):
+    """What happened to one event."""
+
+    event: str
+    date: dt.date
+    type: str
+    bucket: str
+    rule: str | None
+    points: Decimal | None  # what counted (signed); None when nothing was applied
+    nominal: Decimal | None  # what the rule would give before caps (signed)
+    limit: Limit | None
+    note: str | None = None
+
+
+@attrs.frozen
+class Subject:
+    kind: str
+    id: str
+    name: str
+    organization: str | None
+    status: str | None = None
+
+
+@attrs.frozen
+class CategoryScore:
+    id: str
+    label: str
+    score: Decimal
+    min: Decimal | None
+    max: Decimal | None
+
+
+@attrs.frozen
+class Veto:
+    rule: str
+    label: str
+    event: str
+    date: dt.date
+    grade: str | None
+    score: Decimal | None
+
+
+@attrs.frozen
+class SubjectResult:
+    """One subject's result under one ruleset, with its full explanation."""
+
+    subject: Subject
+    ruleset: str
+    score: Decimal
+    base: Decimal
+    grade: str | None
+    scale: str | None
+    categories: tuple[CategoryScore, ...]
+    vetoes: tuple[Veto, ...]
+    events: Mapping[str, int]
+    trace: tuple[TraceEntry, ...]
+
+
+@attrs.frozen
+class RulesetRef:
+    id: str
+    name: str
+    version: str
+    sha256: str
+    subject: str
+    #: events not in any result of this ruleset: reason → count
+    unassigned: Mapping[str, int]
+
+
+@attrs.frozen
+class DataRef:
+    sha256: str
+    organizations: int
+    members: int
+    events: int
+
+
+@attrs.frozen
+class PeriodRef:
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+@attrs.frozen
+class RunResult:
+    """Everything one evaluation produced, with its provenance."""
+
+    schema: str
+    engine: str
+    period: PeriodRef
+    rulesets: tuple[RulesetRef, ...]
+    data: DataRef
+    results: tuple[SubjectResult, ...]
+
+    def for_subject(self, subject_id: str, ruleset: str | None = None) -> SubjectResult:
+        for result in self.results:
+            if result.subject.id == subject_id and (ruleset is None or result.ruleset == ruleset):
+                return result
+        raise KeyError(subject_id)
+
+
+# ------------------------------------------------------------------------ to JSON
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format_decimal(value)
+
+
+def format_decimal(value: Decimal) -> str:
+    """A decimal as plain text: no exponent, no needless trailing zeros."""
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _limit_json(limit: Limit | None) -> dict[str, Any] | None:
+    if limit is None:
+        return None
+    return {
+        "scope": limit.scope,
+        "owner": limit.owner,
+        "per": limit.per,
+        "window": limit.window,
+        "bound": limit.bound,
+        "value": format_decimal(limit.value),
+    }
+
+
+def trace_json(entry: TraceEntry) -> dict[str, Any]:
+    return {
+        "event": entry.event,
+        "date": entry.date.isoformat(),
+        "type": entry.type,
+        "bucket": entry.bucket,
+        "rule": entry.rule,
+        "points": _num(entry.points),
+        "nominal": _num(entry.nominal),
+        "limit": _limit_json(entry.limit),
+        "note": entry.note,
+    }
+
+
+def subject_result_json(result: SubjectResult, with_trace: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subject": attrs.asdict(result.subject),
+        "ruleset": result.ruleset,
+        "score": format_decimal(result.score),
+        "base": format_decimal(result.base),
+        "grade": result.grade,
+        "scale": result.scale,
+        "categories": [
+            {
+                "id": c.id,
+                "label": c.label,
+                "score": format_decimal(c.score),
+                "min": _num(c.min),
+                "max": _num(c.max),
+            }
+            for c in result.categories
+        ],
+        "vetoes": [
+            {
+                "rule": v.rule,
+                "label": v.label,
+                "event": v.event,
+                "date": v.date.isoformat(),
+                "grade": v.grade,
+                "score": _num(v.score),
+            }
+            for v in result.vetoes
+        ],
+        "events": dict(result.events),
+    }
+    if with_trace:
+        out["trace"] = [trace_json(t) for t in result.trace]
+    return out
+
+
+def run_result_json(run: RunResult, with_trace: bool = True) -> dict[str, Any]:
+    return {
+        "schema": run.schema,
+        "engine": run.engine,
+        "period": {
+            "start": run.period.start.isoformat(),
+            "end": run.period.end.isoformat(),
+            "label": run.period.label,
+        },
+        "rulesets": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "version": r.version,
+                "sha256": r.sha256,
+                "subject": r.subject,
+                "unassigned": dict(r.unassigned),
+            }
+            for r in run.rulesets
+        ],
+        "data": attrs.asdict(run.data),
+        "results": [subject_result_json(r, with_trace) for r in run.results],
+    }
+
+
+def dumps(run: RunResult, with_trace: bool = True) -> str:
+    """The run as deterministic, compact JSON text (UTF-8, Chinese kept as is)."""
+    return json.dumps(
+        run_result_json(run, with_trace), ensure_ascii=False, separators=(",", ":")
+    )
+
+
+# ------------------------------------------------------------------------ from JSON
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _limit(raw: Mapping[str, Any] | None) -> Limit | None:
+    if raw is None:
+        return None
+    return Limit(
+        raw["scope"], raw["owner"], raw["per"], raw["window"], raw["bound"], Decimal(raw["value"])
+    )
+
+
+def _subject_result(raw: Mapping[str, Any]) -> SubjectResult:
+    return SubjectResult(
+        subject=Subject(**raw["subject"]),
+        ruleset=raw["ruleset"],
+        score=Decimal(raw["score"]),
+        base=Decimal(raw["base"]),
+        grade=raw["grade"],
+        scale=raw["scale"],
+        categories=tuple(
+            CategoryScore(c["id"], c["label"], Decimal(c["score"]), _dec(c["min"]), _dec(c["max"]))
+            for c in raw["categories"]
+        ),
+        vetoes=tuple(
+            Veto(
+                v["rule"], v["label"], v["event"], _date(v["date"]), v["grade"], _dec(v["score"])
+            )
+            for v in raw["vetoes"]
+        ),
+        events=dict(raw["events"]),
+        trace=tuple(
+            TraceEntry(
+                t["event"],
+                _date(t["date"]),
+                t["type"],
+                t["bucket"],
+                t["rule"],
+                _dec(t["points"]),
+                _dec(t["nominal"]),
+                _limit(t["limit"]),
+                t["note"],
+            )
+            for t in raw.get("trace", ())
+        ),
+    )
+
+
+def loads(text: str) -> RunResult:
+    """Read a run back from its JSON text (the inverse of :func:`dumps`)."""
+    raw = json.loads(text)
+    if not isinstance(raw, dict) or raw.get("schema") != SCHEMA_VERSION:
+        raise ValueError(f"not a dangjian-rules result (schema {SCHEMA_VERSION})")
+    period = raw["period"]
+    return RunResult(
+        schema=raw["schema"],
+        engine=raw["engine"],
+        period=PeriodRef(_date(period["start"]), _date(period["end"]), period["label"]),
+        rulesets=tuple(
+            RulesetRef(
+                r["id"], r["name"], r["version"], r["sha256"], r["subject"], dict(r["unassigned"])
+            )
+            for r in raw["rulesets"]
+        ),
+        data=DataRef(**raw["data"]),
+        results=tuple(_subject_result(r) for r in raw["results"]),
+    )

@@ -1,0 +1,118 @@
+"""What a rule kind is: the interface built-in and plugin rule kinds implement.
+
+A ruleset's ``[[rules]]`` entry names a ``kind``.  The loader validates the keys every
+rule shares (``id``, ``label``, ``kind``, ``category``, ``on``, ``when``, ``caps``) and
+hands the rest, checked against the kind's :class:`Option` list, to the kind's ``build``
+function, which returns what the engine needs: an :class:`Award`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from .expr import Condition
+from .model import Event
+from .period import WindowKind
+
+Effect = Literal["add", "deduct", "veto"]
+OptionType = Literal["decimal", "positive_decimal", "string", "boolean", "date"]
+
+
+@attrs.frozen
+class Option:
+    """A key a rule kind accepts in its ``[[rules]]`` entry."""
+
+    name: str
+    type: OptionType
+    description: str
+    required: bool = False
+
+
+class RuleOptionError(ValueError):
+    """Raised by a kind's ``build`` when its options do not fit together."""
+
+    def __init__(
+        self,
+        message: str,
+        message_zh: str,
+        key: str | None = None,
+        hint: str | None = None,
+        hint_zh: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
+        self.key = key
+        self.hint = hint
+        self.hint_zh = hint_zh
+
+
+@attrs.frozen
+class Award:
+    """How a rule turns one matching event into points.
+
+    ``amount`` returns the nominal (uncapped) size of the award, never negative, or
+    ``None`` when the event lacks what the rule needs (e.g. a quantity); the effect says
+    whether it is added, deducted or is a veto.
+    """
+
+    effect: Effect
+    amount: Callable[[Event], Decimal | None]
+    #: the largest single award, for the "cap below a single award" check; None if unbounded
+    largest: Decimal | None
+    #: how a person reads the award, e.g. "+0.5 per hour" / "每小时 +0.5"
+    summary: str
+    summary_zh: str
+    veto_score: Decimal | None = None
+    veto_grade: str | None = None
+
+
+@attrs.frozen
+class RuleKind:
+    """A kind of rule: its name, the extra keys it takes and how it builds an award."""
+
+    name: str
+    description: str
+    options: tuple[Option, ...]
+    build: Callable[[Mapping[str, Any], BuildContext], Award]
+
+    def option(self, name: str) -> Option | None:
+        for option in self.options:
+            if option.name == name:
+                return option
+        return None
+
+
+@attrs.frozen
+class BuildContext:
+    """What a rule kind may know while building: the rule and its event types' units."""
+
+    rule_id: str
+    #: event type id → declared quantity unit ("hours", "days" …) or None
+    quantity_units: Mapping[str, str | None]
+
+
+@attrs.frozen
+class Cap:
+    """At most ``max`` points from one rule or category in each window of ``per``."""
+
+    per: WindowKind
+    max: Decimal
+
+
+@attrs.frozen
+class Rule:
+    """A rule of a ruleset, built and ready to evaluate."""
+
+    id: str
+    label: str
+    kind: str
+    category: str | None
+    on: tuple[str, ...]
+    condition: Condition | None
+    caps: tuple[Cap, ...]
+    award: Award

@@ -1,0 +1,1048 @@
+"""Rulesets: TOML files that county committees write, loaded, checked and compiled.
+
+:func:`load_ruleset` reads one file and returns a :class:`Ruleset` ready to evaluate,
+or raises :class:`~dangjian_rules.errors.ProblemsFound` with every problem found,
+each located at ``file:line:col`` with the path inside the ruleset.  The format is
+described in ``docs/ruleset-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import tomli
+
+from . import tomlpos
+from .errors import Problem, ProblemsFound, suggestion
+from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
+from .expr import compile_condition as _compile_condition
+from .fields import FIELD_TYPES, DataSchema, FieldSpec
+from .plugins import Registry, default_registry
+from .rules import Award, BuildContext, Cap, Rule, RuleKind, RuleOptionError
+
+WINDOWS = ("week", "month", "quarter", "half", "year", "period")
+SUBJECTS = ("member", "organization")
+
+PathT = tuple[str | int, ...]
+
+
+@attrs.frozen
+class EventType:
+    """A declared event type: its label, quantity unit and extra fields."""
+
+    id: str
+    label: str
+    quantity: str | None = None
+    fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Category:
+    """A group of rules with its own bounds: ``max`` (封顶) and ``min`` (扣完为止)."""
+
+    id: str
+    label: str
+    max: Decimal | None = None
+    min: Decimal | None = None
+    caps: tuple[Cap, ...] = ()
+
+
+@attrs.frozen
+class GradeBand:
+    grade: str
+    min: Decimal
+
+
+@attrs.frozen
+class GradeScale:
+    """Grades by score; the first scale whose ``applies`` holds is a subject's scale."""
+
+    id: str
+    label: str
+    applies: Condition | None
+    veto: str | None
+    bands: tuple[GradeBand, ...]
+
+    def grade_for(self, score: Decimal) -> str | None:
+        for band in self.bands:
+            if score >= band.min:
+                return band.grade
+        return None
+
+
+@attrs.frozen
+class Ruleset:
+    """A loaded, checked and compiled ruleset."""
+
+    id: str
+    name: str
+    version: str
+    subject: str
+    description: str
+    in_force_from: dt.date | None
+    in_force_until: dt.date | None
+    base: Decimal
+    min: Decimal | None
+    max: Decimal | None
+    event_types: Mapping[str, EventType]
+    member_fields: Mapping[str, FieldSpec]
+    organization_fields: Mapping[str, FieldSpec]
+    categories: tuple[Category, ...]
+    rules: tuple[Rule, ...]
+    grades: tuple[GradeScale, ...]
+    source: str
+    sha256: str
+
+    @property
+    def schema(self) -> DataSchema:
+        """The fields this ruleset declares, for typing the data's extra columns."""
+        return DataSchema(
+            organization=self.organization_fields,
+            member=self.member_fields,
+            events={k: v.fields for k, v in self.event_types.items()},
+        )
+
+    def in_force_on(self, start: dt.date, end: dt.date) -> bool:
+        """Whether the ruleset is in force for the whole of [start, end]."""
+        if self.in_force_from is not None and start < self.in_force_from:
+            return False
+        return not (self.in_force_until is not None and end > self.in_force_until)
+
+    def category(self, category_id: str) -> Category:
+        for category in self.categories:
+            if category.id == category_id:
+                return category
+        raise KeyError(category_id)
+
+
+# --------------------------------------------------------------------- key specs
+# Each table's keys: name → (expected type, required).  Types: "string", "decimal",
+# "date", "boolean", "table", "tables" (array of tables), "strings" (string or list
+# of strings), "caps", "condition".
+
+_Spec = Mapping[str, tuple[str, bool]]
+
+TOP: _Spec = {
+    "ruleset": ("table", True),
+    "score": ("table", False),
+    "event_types": ("table", False),
+    "fields": ("table", False),
+    "categories": ("tables", False),
+    "rules": ("tables", False),
+    "grades": ("tables", False),
+}
+HEADER: _Spec = {
+    "id": ("string", True),
+    "name": ("string", True),
+    "version": ("string", True),
+    "subject": ("string", True),
+    "description": ("string", False),
+    "in_force": ("table", False),
+}
+IN_FORCE: _Spec = {"from": ("date", False), "until": ("date", False)}
+SCORE: _Spec = {"base": ("decimal", False), "min": ("decimal", False), "max": ("decimal", False)}
+EVENT_TYPE: _Spec = {
+    "label": ("string", True),
+    "quantity": ("string", False),
+    "fields": ("table", False),
+    "description": ("string", False),
+}
+FIELD: _Spec = {
+    "type": ("string", True),
+    "values": ("strings", False),
+    "label": ("string", False),
+}
+CATEGORY: _Spec = {
+    "id": ("string", True),
+    "label": ("string", True),
+    "max": ("decimal", False),
+    "min": ("decimal", False),
+    "caps": ("caps", False),
+    "description": ("string", False),
+}
+RULE_COMMON: _Spec = {
+    "id": ("string", True),
+    "label": ("string", True),
+    "kind": ("string", True),
+    "category": ("string", False),
+    "on": ("strings", True),
+    "when": ("condition", False),
+    "caps": ("caps", False),
+    "description": ("string", False),
+}
+CAP: _Spec = {"per": ("string", True), "max": ("decimal", True)}
+GRADES: _Spec = {
+    "id": ("string", True),
+    "label": ("string", False),
+    "applies": ("condition", False),
+    "veto": ("string", False),
+    "bands": ("tables", True),
+}
+BAND: _Spec = {"grade": ("string", True), "min": ("decimal", True)}
+
+_OPTION_TYPES = {
+    "decimal": "decimal",
+    "positive_decimal": "decimal",
+    "string": "string",
+    "boolean": "boolean",
+    "date": "date",
+}
+
+_TYPE_WORDS = {
+    "string": ("text in quotes", "带引号的文本"),
+    "decimal": ("a number", "数字"),
+    "date": ("a date like 2015-01-01", "日期（如 2015-01-01）"),
+    "boolean": ("true or false", "true 或 false"),
+    "table": ("a table", "表（table）"),
+    "tables": ("an array of tables [[…]]", "表数组 [[…]]"),
+    "strings": ("text or a list of texts", "文本或文本列表"),
+    "caps": ("a list of caps like [{ per = \"month\", max = 2 }]", "封顶列表"),
+    "condition": ("a condition in quotes", "带引号的条件"),
+}
+
+_FIELD_TYPE_TO_EXPR = {
+    "string": STRING,
+    "decimal": DECIMAL,
+    "integer": DECIMAL,
+    "boolean": BOOLEAN,
+    "date": DATE,
+}
+
+
+def _path_text(path: PathT) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(value: object) -> tuple[str, str]:
+    if isinstance(value, bool):
+        return "true/false", "true/false"
+    if isinstance(value, (int, Decimal, float)):
+        return "a number", "数字"
+    if isinstance(value, str):
+        return "text", "文本"
+    if isinstance(value, dt.datetime):
+        return "a date and time", "日期时间"
+    if isinstance(value, dt.date):
+        return "a date", "日期"
+    if isinstance(value, dict):
+        return "a table", "表"
+    if isinstance(value, list):
+        return "a list", "列表"
+    return type(value).__name__, type(value).__name__
+
+
+class _Loader:
+    """Collects problems while walking one ruleset document."""
+
+    def __init__(self, source: str, file: str, registry: Registry) -> None:
+        self.source = source
+        self.file = file
+        self.registry = registry
+        self.problems: list[Problem] = []
+        self.positions = tomlpos.scan(source)
+
+    # -- reporting -----------------------------------------------------------------
+
+    def report(
+        self,
+        code: str,
+        path: PathT,
+        message: str,
+        message_zh: str,
+        hint: str | None = None,
+        hint_zh: str | None = None,
+        *,
+        at_value: bool = False,
+        offset: int = 0,
+        severity: str = "error",
+    ) -> None:
+        place = self.positions.value(path) if at_value else None
+        if place is not None and offset:
+            place = (place[0], place[1] + offset)
+        if place is None:
+            place = self.positions.locate(path)
+        line, column = place if place is not None else (None, None)
+        self.problems.append(
+            Problem(
+                code=code,
+                message=message,
+                message_zh=message_zh,
+                file=self.file,
+                line=line,
+                column=column,
+                path=_path_text(path) or None,
+                hint=hint,
+                hint_zh=hint_zh or hint,
+                severity="warning" if severity == "warning" else "error",
+            )
+        )
+
+    # -- generic table checks ----------------------------------------------------------
+
+    def table(self, raw: object, spec: _Spec, path: PathT) -> dict[str, Any]:
+        """Check keys and value types of one table; returns the values that passed."""
+        if not isinstance(raw, dict):
+            got, got_zh = _describe(raw)
+            self.report(
+                "DJ103",
+                path,
+                f"{_path_text(path)} must be a table, got {got}",
+                f"{_path_text(path)} 应为表（table），实际为{got_zh}",
+                at_value=True,
+            )
+            return {}
+        accepted: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in spec:
+                hint, hint_zh = suggestion(key, spec.keys())
+                self.report(
+                    "DJ101",
+                    (*path, key),
+                    f'unknown key "{key}" in {_path_text(path) or "the top level"}',
+                    f"{_path_text(path) or '顶层'}中有未知的键“{key}”",
+                    hint,
+                    hint_zh,
+                )
+                continue
+            checked = self.value(value, spec[key][0], (*path, key))
+            if checked is not None:
+                accepted[key] = checked
+        for key, (_, required) in spec.items():
+            if required and key not in raw:
+                self.report(
+                    "DJ102",
+                    path,
+                    f'{_path_text(path) or "the ruleset"} is missing the required key "{key}"',
+                    f"{_path_text(path) or '规则集'}缺少必填的键“{key}”",
+                    f"add {key} = …",
+                    f"请补充 {key} = …",
+                )
+        return accepted
+
+    def value(self, value: object, kind: str, path: PathT) -> Any:
+        ok: bool
+        if kind == "string":
+            ok = isinstance(value, str)
+            if ok and not str(value).strip():
+                self.report(
+                    "DJ104",
+                    path,
+                    f"{_path_text(path)} is empty",
+                    f"{_path_text(path)} 不能为空",
+                    at_value=True,
+                )
+                return None
+        elif kind in ("condition",):
+            ok = isinstance(value, str)
+        elif kind == "decimal":
+            ok = isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+            if ok:
+                value = Decimal(value)  # type: ignore[arg-type]
+        elif kind == "date":
+            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        elif kind == "boolean":
+            ok = isinstance(value, bool)
+        elif kind == "table":
+            ok = isinstance(value, dict)
+        elif kind == "tables":
+            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        elif kind == "strings":
+            if isinstance(value, str):
+                value = [value]
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif kind == "caps":
+            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+            if isinstance(value, dict):
+                value, ok = [value], True
+        else:
+            raise AssertionError(kind)
+        if not ok:
+            want, want_zh = _TYPE_WORDS[kind]
+            got, got_zh = _describe(value)
+            hint = hint_zh = None
+            if kind == "decimal" and isinstance(value, str):
+                hint, hint_zh = "write the number without quotes", "数字不要加引号"
+            elif kind == "date" and isinstance(value, str):
+                hint, hint_zh = "write the date without quotes: 2015-01-01", "日期不要加引号"
+            elif kind == "string" and not isinstance(value, (dict, list)):
+                hint, hint_zh = "put the text in quotes", "文本要加引号"
+            self.report(
+                "DJ103",
+                path,
+                f"{_path_text(path)} must be {want}, got {got}",
+                f"{_path_text(path)} 应为{want_zh}，实际为{got_zh}",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+            return None
+        return value
+
+    def condition(
+        self, text: str, path: PathT, env: Mapping[str, Mapping[str, str]]
+    ) -> Condition | None:
+        try:
+            return _compile_condition(text, env, self.registry.functions)
+        except ExprError as exc:
+            code = "DJ107" if "expected" in exc.message or "unexpected" in exc.message else "DJ108"
+            self.report(
+                code,
+                path,
+                f"condition {_path_text(path)}: {exc.message}",
+                f"条件 {_path_text(path)}：{exc.message_zh}",
+                exc.hint,
+                exc.hint,
+                at_value=True,
+                offset=1 + exc.offset,
+            )
+            return None
+
+    def unique(self, items: Sequence[Mapping[str, Any]], section: str) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            item_id = item.get("id")
+            if not isinstance(item_id, str):
+                continue
+            if item_id in seen:
+                self.report(
+                    "DJ105",
+                    (section, index, "id"),
+                    f'{section} id "{item_id}" is used twice (first at {section}[{seen[item_id]}])',
+                    f"{section} 的 id“{item_id}”重复（首次出现在 {section}[{seen[item_id]}]）",
+                    "give each one its own id",
+                    "每项须有唯一的 id",
+                    at_value=True,
+                )
+            else:
+                seen[item_id] = index
+
+    # -- the document ------------------------------------------------------------------
+
+    def load(self, document: Mapping[str, Any], sha256: str) -> Ruleset | None:
+        top = self.table(dict(document), TOP, ())
+        header = self.table(top.get("ruleset", {}), HEADER, ("ruleset",)) if "ruleset" in top else {}
+        subject = header.get("subject", "member")
+        if "subject" in header and subject not in SUBJECTS:
+            hint, hint_zh = suggestion(subject, SUBJECTS)
+            self.report(
+                "DJ104",
+                ("ruleset", "subject"),
+                f'subject must be "member" or "organization", got "{subject}"',
+                f"subject 应为 member（党员）或 organization（党组织），实际为“{subject}”",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+            subject = "member"
+        in_force = (
+            self.table(header["in_force"], IN_FORCE, ("ruleset", "in_force"))
+            if "in_force" in header
+            else {}
+        )
+        start, until = in_force.get("from"), in_force.get("until")
+        if start is not None and until is not None and until < start:
+            self.report(
+                "DJ112",
+                ("ruleset", "in_force", "until"),
+                f"in_force ends ({until}) before it starts ({start})",
+                f"生效期的结束日期（{until}）早于开始日期（{start}）",
+                "swap the two dates",
+                "请交换两个日期",
+                at_value=True,
+            )
+        score = self.table(top["score"], SCORE, ("score",)) if "score" in top else {}
+        low, high = score.get("min"), score.get("max")
+        if low is not None and high is not None and high < low:
+            self.report(
+                "DJ104",
+                ("score", "max"),
+                f"score.max ({high}) is below score.min ({low})",
+                f"score.max（{high}）小于 score.min（{low}）",
+                at_value=True,
+            )
+        member_fields, org_fields = self.declared_fields(top.get("fields", {}))
+        event_types = self.event_types(top.get("event_types", {}))
+        categories = self.categories(top.get("categories", []))
+        rules = self.rules(
+            top.get("rules", []), subject, event_types, member_fields, org_fields, categories
+        )
+        grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
+        self.check_award_bounds(rules, categories, high)
+        if self.problems and any(p.severity == "error" for p in self.problems):
+            return None
+        return Ruleset(
+            id=header["id"],
+            name=header["name"],
+            version=header["version"],
+            subject=subject,
+            description=header.get("description", ""),
+            in_force_from=start,
+            in_force_until=until,
+            base=score.get("base", Decimal(0)),
+            min=low,
+            max=high,
+            event_types=event_types,
+            member_fields=member_fields,
+            organization_fields=org_fields,
+            categories=tuple(categories),
+            rules=tuple(rules),
+            grades=tuple(grades),
+            source=self.file,
+            sha256=sha256,
+        )
+
+    def field_specs(self, raw: object, path: PathT) -> dict[str, FieldSpec]:
+        specs: dict[str, FieldSpec] = {}
+        if not isinstance(raw, dict):
+            self.value(raw, "table", path)
+            return specs
+        for name, definition in raw.items():
+            if isinstance(definition, str):  # shorthand: late = "boolean"
+                definition = {"type": definition}
+            entry = self.table(definition, FIELD, (*path, name))
+            kind = entry.get("type")
+            if kind is None:
+                continue
+            if kind not in FIELD_TYPES:
+                hint, hint_zh = suggestion(kind, FIELD_TYPES)
+                self.report(
+                    "DJ104",
+                    (*path, name, "type"),
+                    f'field type "{kind}" is not one of {", ".join(FIELD_TYPES)}',
+                    f"字段类型“{kind}”无效，可选：{', '.join(FIELD_TYPES)}",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+                continue
+            values = entry.get("values")
+            specs[name] = FieldSpec(
+                name=name,
+                type=kind,
+                values=tuple(values) if values is not None else None,
+                label=entry.get("label"),
+            )
+        return specs
+
+    def declared_fields(
+        self, raw: object
+    ) -> tuple[dict[str, FieldSpec], dict[str, FieldSpec]]:
+        fields = self.table(
+            raw, {"member": ("table", False), "organization": ("table", False)}, ("fields",)
+        )
+        return (
+            self.field_specs(fields.get("member", {}), ("fields", "member")),
+            self.field_specs(fields.get("organization", {}), ("fields", "organization")),
+        )
+
+    def event_types(self, raw: Mapping[str, Any]) -> dict[str, EventType]:
+        declared: dict[str, EventType] = {}
+        for type_id, definition in raw.items():
+            path: PathT = ("event_types", type_id)
+            entry = self.table(definition, EVENT_TYPE, path)
+            fields = self.field_specs(entry.get("fields", {}), (*path, "fields"))
+            clash = sorted(set(fields) & {"id", "type", "date", "end", "quantity", "status"})
+            for name in clash:
+                self.report(
+                    "DJ104",
+                    (*path, "fields", name),
+                    f'"{name}" is a built-in event field and cannot be declared again',
+                    f"“{name}”是活动记录的内置字段，不能重复声明",
+                    "choose another name",
+                    "请换一个字段名",
+                )
+            declared[type_id] = EventType(
+                id=type_id,
+                label=entry.get("label", type_id),
+                quantity=entry.get("quantity"),
+                fields=fields,
+            )
+        return declared
+
+    def caps(self, raw: list[Any], path: PathT) -> tuple[Cap, ...]:
+        caps: list[Cap] = []
+        seen: set[str] = set()
+        for index, item in enumerate(raw):
+            entry = self.table(item, CAP, (*path, index))
+            per, limit = entry.get("per"), entry.get("max")
+            if per is None or limit is None:
+                continue
+            if per not in WINDOWS:
+                hint, hint_zh = suggestion(per, WINDOWS)
+                self.report(
+                    "DJ104",
+                    (*path, index, "per"),
+                    f'cap window "{per}" is not one of {", ".join(WINDOWS)}',
+                    f"封顶周期“{per}”无效，可选：{', '.join(WINDOWS)}",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+                continue
+            if limit < 0:
+                self.report(
+                    "DJ104",
+                    (*path, index, "max"),
+                    f"a cap cannot be negative (got {limit})",
+                    f"封顶分值不能为负数（实际为 {limit}）",
+                    "write the largest number of points allowed",
+                    at_value=True,
+                )
+                continue
+            if per in seen:
+                self.report(
+                    "DJ105",
+                    (*path, index, "per"),
+                    f'two caps per "{per}" on the same rule or category',
+                    f"同一规则或类别有两个“{per}”封顶",
+                    "keep the smaller one",
+                    "保留较小的一个即可",
+                    at_value=True,
+                )
+            seen.add(per)
+            caps.append(Cap(per=per, max=limit))  # type: ignore[arg-type]
+        return tuple(caps)
+
+    def categories(self, raw: list[Any]) -> list[Category]:
+        self.unique(raw, "categories")
+        categories: list[Category] = []
+        for index, item in enumerate(raw):
+            path: PathT = ("categories", index)
+            entry = self.table(item, CATEGORY, path)
+            if "id" not in entry:
+                continue
+            low, high = entry.get("min"), entry.get("max")
+            if low is not None and high is not None and high < low:
+                self.report(
+                    "DJ104",
+                    (*path, "max"),
+                    f"category max ({high}) is below its min ({low})",
+                    f"类别上限（{high}）小于下限（{low}）",
+                    at_value=True,
+                )
+            categories.append(
+                Category(
+                    id=entry["id"],
+                    label=entry.get("label", entry["id"]),
+                    max=high,
+                    min=low,
+                    caps=self.caps(entry.get("caps", []), (*path, "caps")),
+                )
+            )
+        return categories
+
+    def environment(
+        self,
+        subject: str,
+        member_fields: Mapping[str, FieldSpec],
+        org_fields: Mapping[str, FieldSpec],
+        event_fields: Mapping[str, FieldSpec] | None,
+    ) -> dict[str, dict[str, str]]:
+        org = {
+            "id": STRING,
+            "name": STRING,
+            "kind": STRING,
+            "parent": STRING,
+            "region": STRING,
+            **{n: _FIELD_TYPE_TO_EXPR[s.type] for n, s in org_fields.items()},
+        }
+        env: dict[str, dict[str, str]] = {"organization": org}
+        if subject == "member":
+            env["member"] = {
+                "id": STRING,
+                "name": STRING,
+                "status": STRING,
+                "joined": DATE,
+                "left": DATE,
+                "roles": LIST_OF_STRING,
+                "organization": STRING,
+                **{n: _FIELD_TYPE_TO_EXPR[s.type] for n, s in member_fields.items()},
+            }
+        if event_fields is not None:
+            env["event"] = {
+                "id": STRING,
+                "type": STRING,
+                "date": DATE,
+                "end": DATE,
+                "quantity": DECIMAL,
+                "status": STRING,
+                "days": DECIMAL,
+                **{n: _FIELD_TYPE_TO_EXPR[s.type] for n, s in event_fields.items()},
+            }
+        return env
+
+    def rules(
+        self,
+        raw: list[Any],
+        subject: str,
+        event_types: Mapping[str, EventType],
+        member_fields: Mapping[str, FieldSpec],
+        org_fields: Mapping[str, FieldSpec],
+        categories: Sequence[Category],
+    ) -> list[Rule]:
+        self.unique(raw, "rules")
+        category_ids = [c.id for c in categories]
+        rules: list[Rule] = []
+        for index, item in enumerate(raw):
+            path: PathT = ("rules", index)
+            if not isinstance(item, dict):
+                self.table(item, RULE_COMMON, path)
+                continue
+            kind_name = item.get("kind")
+            kind: RuleKind | None = None
+            if isinstance(kind_name, str):
+                kind = self.registry.rule_kinds.get(kind_name)
+                if kind is None:
+                    hint, hint_zh = suggestion(kind_name, self.registry.rule_kinds)
+                    self.report(
+                        "DJ111",
+                        (*path, "kind"),
+                        f'unknown rule kind "{kind_name}"',
+                        f"未知的规则类型“{kind_name}”",
+                        hint,
+                        hint_zh,
+                        at_value=True,
+                    )
+            spec = dict(RULE_COMMON)
+            if kind is not None:
+                for option in kind.options:
+                    spec[option.name] = (_OPTION_TYPES[option.type], option.required)
+            entry = self.table(item, spec, path)
+            if kind is None or "id" not in entry:
+                continue
+            category = entry.get("category")
+            if category is not None and category not in category_ids:
+                hint, hint_zh = suggestion(category, category_ids)
+                self.report(
+                    "DJ106",
+                    (*path, "category"),
+                    f'rule "{entry["id"]}" names category "{category}", which is not declared',
+                    f"规则“{entry['id']}”引用了未声明的类别“{category}”",
+                    hint or "declare it under [[categories]]",
+                    hint_zh or "请在 [[categories]] 中声明",
+                    at_value=True,
+                )
+            on: list[str] = entry.get("on", [])
+            unknown = [t for t in on if t not in event_types]
+            for type_id in unknown:
+                hint, hint_zh = suggestion(type_id, event_types)
+                self.report(
+                    "DJ106",
+                    (*path, "on"),
+                    f'rule "{entry["id"]}" is on event type "{type_id}", which is not declared',
+                    f"规则“{entry['id']}”引用了未声明的活动类型“{type_id}”",
+                    hint or f"declare it as [event_types.{type_id}]",
+                    hint_zh or f"请声明 [event_types.{type_id}]",
+                    at_value=True,
+                )
+            known = [t for t in on if t in event_types]
+            if not on:
+                self.report(
+                    "DJ104",
+                    (*path, "on"),
+                    f'rule "{entry["id"]}" is on no event type',
+                    f"规则“{entry['id']}”未指定活动类型",
+                    'write on = "<event type>"',
+                    at_value=True,
+                )
+            condition = None
+            if "when" in entry and known:
+                # A condition may read the fields every one of its event types declares.
+                shared = dict(event_types[known[0]].fields)
+                for type_id in known[1:]:
+                    other = event_types[type_id].fields
+                    shared = {k: v for k, v in shared.items() if other.get(k) == v}
+                env = self.environment(subject, member_fields, org_fields, shared)
+                condition = self.condition(entry["when"], (*path, "when"), env)
+            options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
+            for option in kind.options:
+                value = options.get(option.name)
+                if option.type == "positive_decimal" and value is not None and value <= 0:
+                    self.report(
+                        "DJ104",
+                        (*path, option.name),
+                        f"{option.name} must be greater than 0 (got {value})",
+                        f"{option.name} 应大于 0（实际为 {value}）",
+                        "a deduction is written as a positive number under kind = "
+                        '"deduction"',
+                        "扣分请写正数并使用 kind = \"deduction\"",
+                        at_value=True,
+                    )
+                    options.pop(option.name)
+            try:
+                award = kind.build(
+                    options,
+                    BuildContext(
+                        rule_id=entry["id"],
+                        quantity_units={t: event_types[t].quantity for t in known},
+                    ),
+                )
+            except RuleOptionError as exc:
+                self.report(
+                    "DJ104",
+                    (*path, exc.key) if exc.key else path,
+                    exc.message,
+                    exc.message_zh,
+                    exc.hint,
+                    exc.hint_zh,
+                )
+                continue
+            caps = self.caps(entry.get("caps", []), (*path, "caps"))
+            if award.effect == "veto" and caps:
+                self.report(
+                    "DJ104",
+                    (*path, "caps"),
+                    "a veto rule cannot have caps",
+                    "一票否决规则不能设封顶",
+                    "remove caps",
+                )
+            rules.append(
+                Rule(
+                    id=entry["id"],
+                    label=entry.get("label", entry["id"]),
+                    kind=kind.name,
+                    category=category if category in category_ids else None,
+                    on=tuple(on),
+                    condition=condition,
+                    caps=caps,
+                    award=award,
+                )
+            )
+        return rules
+
+    def grades(
+        self,
+        raw: list[Any],
+        subject: str,
+        member_fields: Mapping[str, FieldSpec],
+        org_fields: Mapping[str, FieldSpec],
+    ) -> list[GradeScale]:
+        self.unique(raw, "grades")
+        scales: list[GradeScale] = []
+        env = self.environment(subject, member_fields, org_fields, None)
+        for index, item in enumerate(raw):
+            path: PathT = ("grades", index)
+            entry = self.table(item, GRADES, path)
+            if "id" not in entry:
+                continue
+            bands: list[GradeBand] = []
+            for band_index, band in enumerate(entry.get("bands", [])):
+                band_entry = self.table(band, BAND, (*path, "bands", band_index))
+                if "grade" in band_entry and "min" in band_entry:
+                    bands.append(GradeBand(band_entry["grade"], band_entry["min"]))
+            for band_index in range(1, len(bands)):
+                if bands[band_index].min >= bands[band_index - 1].min:
+                    self.report(
+                        "DJ109",
+                        (*path, "bands", band_index, "min"),
+                        f'grade "{bands[band_index].grade}" (min {bands[band_index].min}) must '
+                        f'have a lower min than "{bands[band_index - 1].grade}" '
+                        f"(min {bands[band_index - 1].min})",
+                        f"等次“{bands[band_index].grade}”的下限（{bands[band_index].min}）应低于"
+                        f"“{bands[band_index - 1].grade}”（{bands[band_index - 1].min}）",
+                        "list the bands from the highest grade to the lowest",
+                        "请按从高到低的顺序列出等次",
+                        at_value=True,
+                    )
+            names = [b.grade for b in bands]
+            veto = entry.get("veto")
+            if veto is not None and veto not in names:
+                hint, hint_zh = suggestion(veto, names)
+                self.report(
+                    "DJ106",
+                    (*path, "veto"),
+                    f'veto grade "{veto}" is not one of the grades of scale "{entry["id"]}"',
+                    f"否决等次“{veto}”不在等次表“{entry['id']}”中",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+            applies = None
+            if "applies" in entry:
+                applies = self.condition(entry["applies"], (*path, "applies"), env)
+            elif index != len(raw) - 1:
+                self.report(
+                    "DJ109",
+                    (*path,),
+                    f'scale "{entry["id"]}" has no "applies" condition, so the scales after it '
+                    "are never used",
+                    f"等次表“{entry['id']}”没有 applies 条件，其后的等次表永远不会被使用",
+                    "put the scale without applies last",
+                    "请把没有 applies 的等次表放在最后",
+                )
+            scales.append(
+                GradeScale(
+                    id=entry["id"],
+                    label=entry.get("label", entry["id"]),
+                    applies=applies,
+                    veto=veto,
+                    bands=tuple(bands),
+                )
+            )
+        if scales and scales[-1].applies is not None:
+            self.report(
+                "DJ109",
+                ("grades", len(raw) - 1, "applies"),
+                "every grade scale has an applies condition; a subject none applies to gets "
+                "no grade",
+                "所有等次表都有 applies 条件，不满足任何条件的对象将没有等次",
+                "remove applies from the last scale so it is the default",
+                "去掉最后一个等次表的 applies，作为默认等次表",
+                severity="warning",
+            )
+        return scales
+
+    def check_award_bounds(
+        self, rules: Sequence[Rule], categories: Sequence[Category], score_max: Decimal | None
+    ) -> None:
+        """Warn about caps that no single award fits under."""
+        for index, rule in enumerate(rules):
+            largest = rule.award.largest
+            if largest is None or rule.award.effect == "veto":
+                continue
+            for cap_index, cap in enumerate(rule.caps):
+                if cap.max < largest:
+                    self.report(
+                        "DJ110",
+                        ("rules", index, "caps", cap_index, "max"),
+                        f'cap {cap.max} per {cap.per} is below a single award ({largest}) of rule '
+                        f'"{rule.id}": every event is cut',
+                        f"规则“{rule.id}”每{cap.per}封顶 {cap.max} 分，低于单次分值 {largest}，"
+                        "每条记录都会被削减",
+                        "raise the cap or lower the points",
+                        "请提高封顶或降低单次分值",
+                        at_value=True,
+                        severity="warning",
+                    )
+
+
+def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            code="DJ113",
+            message="the ruleset is not UTF-8 text",
+            message_zh="规则集文件不是 UTF-8 编码",
+            file=file,
+            line=line,
+            hint="save the file as UTF-8 (in WPS/Notepad: Save As → Encoding → UTF-8)",
+            hint_zh="请以 UTF-8 编码另存（另存为 → 编码 → UTF-8）",
+        )
+    return text.removeprefix("\ufeff"), None
+
+
+def _syntax_problem(exc: tomli.TOMLDecodeError, file: str) -> Problem:
+    message = getattr(exc, "msg", str(exc))
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    return Problem(
+        code="DJ100",
+        message=f"TOML syntax error: {message}",
+        message_zh=f"TOML 语法错误：{message}",
+        file=file,
+        line=line,
+        column=column,
+        hint='check quotes, brackets and "=" on this line',
+        hint_zh="请检查本行的引号、括号和等号",
+    )
+
+
+def parse_ruleset(
+    text: str | bytes, file: str = "<ruleset>", registry: Registry | None = None
+) -> tuple[Ruleset | None, list[Problem]]:
+    """Load a ruleset from its source; returns it (or None) and every problem found."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    sha256 = hashlib.sha256(data).hexdigest()
+    source, problem = _decode(data, file)
+    if source is None:
+        assert problem is not None
+        return None, [problem]
+    try:
+        document = tomli.loads(source, parse_float=Decimal)
+    except tomli.TOMLDecodeError as exc:
+        return None, [_syntax_problem(exc, file)]
+    loader = _Loader(source, file, registry or default_registry())
+    ruleset = loader.load(document, sha256)
+    return ruleset, sorted(loader.problems, key=Problem.sort_key)
+
+
+def load_ruleset(path: str | os.PathLike[str], registry: Registry | None = None) -> Ruleset:
+    """Load, check and compile one ruleset file.
+
+    Raises :class:`ProblemsFound` if it has any error (warnings alone do not raise).
+    """
+    file = os.fspath(path)
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise ProblemsFound([_unreadable(file, exc)]) from None
+    ruleset, problems = parse_ruleset(data, file, registry)
+    if ruleset is None:
+        raise ProblemsFound(problems)
+    return ruleset
+
+
+def _unreadable(file: str, exc: OSError) -> Problem:
+    return Problem(
+        code="DJ114",
+        message=f"cannot read the ruleset: {exc.strerror or exc}",
+        message_zh=f"无法读取规则集文件：{exc.strerror or exc}",
+        file=file,
+        hint="check the path",
+        hint_zh="请检查路径是否正确",
+    )
+
+
+def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Problem]]:
+    """Expand files and folders (recursively, ``*.toml``) into ruleset files, sorted."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.toml") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(
+                Problem(
+                    code="DJ114",
+                    message="no such file or folder",
+                    message_zh="文件或文件夹不存在",
+                    file=os.fspath(path),
+                    hint="check the path",
+                    hint_zh="请检查路径是否正确",
+                )
+            )
+    return files, problems
+
+
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]], registry: Registry | None = None
+) -> list[Problem]:
+    """Every problem (errors and warnings) in the rulesets under ``paths``."""
+    files, problems = ruleset_files(paths)
+    for file in files:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            problems.append(_unreadable(os.fspath(file), exc))
+            continue
+        _, found = parse_ruleset(data, os.fspath(file), registry)
+        problems.extend(found)
+    return sorted(problems, key=Problem.sort_key)
