@@ -1,5 +1,48 @@
-"""dangjian-rules: exact, explainable party-building scoring rules."""
+"""dangjian-rules: exact, explainable party-building (党建) scoring rules.
+
+The small public API::
+
+    from dangjian_rules import load_ruleset, load_dataset, evaluate, Period
+
+    card = load_ruleset("rulesets/mianchi/member-points.toml")
+    data = load_dataset("examples/mianchi-2015", schema=card.schema)
+    run = evaluate(card, data, Period.parse("2015"))
+    print(run.results[0].score, run.results[0].grade)
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .data import load_dataset
+from .engine import evaluate
+from .errors import DangjianError, Problem, ProblemsFound, UsageError
+from .hookspecs import hookimpl
+from .model import Dataset, Event, Member, Organization
+from .period import Period
+from .result import RunResult, SubjectResult, dumps, loads
+from .ruleset import Ruleset, check_paths, load_ruleset, parse_ruleset
+
+__all__ = [
+    "DangjianError",
+    "Dataset",
+    "Event",
+    "Member",
+    "Organization",
+    "Period",
+    "Problem",
+    "ProblemsFound",
+    "Ruleset",
+    "RunResult",
+    "SubjectResult",
+    "UsageError",
+    "__version__",
+    "check_paths",
+    "dumps",
+    "evaluate",
+    "hookimpl",
+    "load_dataset",
+    "load_ruleset",
+    "loads",
+    "parse_ruleset",
+]

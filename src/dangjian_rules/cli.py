@@ -78,7 +78,7 @@ def print_problems(problems: Sequence[Problem], lang: Language, out: TextIO) -> 
         print(f"{problem.location()}: {problem.code} {severity}{problem.text(lang)}", file=out)
         hint = problem.hint_text(lang)
         if hint:
-            print(f"  {w('hint', '提示')}: {hint}", file=out)
+            print(f"  {w('hint: ', '提示：')}{hint}", file=out)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if problems:
@@ -161,8 +161,13 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         print_problems(problems, args.lang, out)
         if not problems:
             w = _Words(args.lang)
-            print(w(f"All checked: {len(files)} ruleset file(s), no problems.",
-                    f"检查通过：{len(files)} 个规则集文件，没有问题。"), file=out)
+            print(
+                w(
+                    f"All checked: {len(files)} ruleset file(s), no problems.",
+                    f"检查通过：{len(files)} 个规则集文件，没有问题。",
+                ),
+                file=out,
+            )
     has_errors = any(p.severity == "error" for p in problems)
     has_warnings = any(p.severity == "warning" for p in problems)
     return EXIT_PROBLEMS if has_errors or (args.strict and has_warnings) else EXIT_OK
@@ -205,17 +210,35 @@ def render_table(
         lines.append(w(f"  one-vote veto: {vetoed}", f"  一票否决：{vetoed}"))
         lines.append("")
         shown = results if limit is None else results[:limit]
-        rows = [[w("id", "编号"), w("name", "姓名"), w("organization", "所在组织"),
-                 w("score", "得分"), w("grade", "等次"), w("note", "备注")]]
+        rows = [
+            [
+                w("id", "编号"),
+                w("name", "姓名"),
+                w("organization", "所在组织"),
+                w("score", "得分"),
+                w("grade", "等次"),
+                w("note", "备注"),
+            ]
+        ]
         for r in shown:
             note = w("veto: ", "否决：") + r.vetoes[0].rule if r.vetoes else ""
-            rows.append([r.subject.id, r.subject.name, r.subject.organization or "",
-                         format_decimal(r.score), r.grade or "—", note])
+            rows.append(
+                [
+                    r.subject.id,
+                    r.subject.name,
+                    r.subject.organization or "",
+                    format_decimal(r.score),
+                    r.grade or "—",
+                    note,
+                ]
+            )
         lines.extend(_table(rows, right=(3,)))
         if limit is not None and len(results) > limit:
             lines.append(
-                w(f"… {len(results) - limit} more (use --limit 0 for all, or --format csv)",
-                  f"……另有 {len(results) - limit} 行（--limit 0 显示全部，或使用 --format csv）")
+                w(
+                    f"… {len(results) - limit} more (use --limit 0 for all, or --format csv)",
+                    f"……另有 {len(results) - limit} 行（--limit 0 显示全部，或使用 --format csv）",
+                )
             )
         lines.append("")
     return "\n".join(lines)
@@ -230,8 +253,20 @@ def render_csv(run: RunResult, rulesets: Sequence[Ruleset]) -> str:
             key = f"{ruleset.id}:{category.id}" if len(rulesets) > 1 else category.id
             category_ids.append(key)
     writer.writerow(
-        ["ruleset", "subject_kind", "subject", "name", "organization", "status", "score",
-         "grade", "scale", "veto", *category_ids, *(f"events_{b}" for b in BUCKETS)]
+        [
+            "ruleset",
+            "subject_kind",
+            "subject",
+            "name",
+            "organization",
+            "status",
+            "score",
+            "grade",
+            "scale",
+            "veto",
+            *category_ids,
+            *(f"events_{b}" for b in BUCKETS),
+        ]
     )
     for r in run.results:
         categories = {
@@ -239,12 +274,20 @@ def render_csv(run: RunResult, rulesets: Sequence[Ruleset]) -> str:
             for c in r.categories
         }
         writer.writerow(
-            [r.ruleset, r.subject.kind, r.subject.id, r.subject.name,
-             r.subject.organization or "", r.subject.status or "", format_decimal(r.score),
-             r.grade or "",
-             r.scale or "", ";".join(f"{v.rule}@{v.event}" for v in r.vetoes),
-             *(categories.get(c, "") for c in category_ids),
-             *(str(r.events[b]) for b in BUCKETS)]
+            [
+                r.ruleset,
+                r.subject.kind,
+                r.subject.id,
+                r.subject.name,
+                r.subject.organization or "",
+                r.subject.status or "",
+                format_decimal(r.score),
+                r.grade or "",
+                r.scale or "",
+                ";".join(f"{v.rule}@{v.event}" for v in r.vetoes),
+                *(categories.get(c, "") for c in category_ids),
+                *(str(r.events[b]) for b in BUCKETS),
+            ]
         )
     return buffer.getvalue()
 
@@ -281,8 +324,7 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
         hint, _ = suggestion(args.subject, known)
         raise UsageError(
-            f'no result for subject "{args.subject}" in this period'
-            + (f"; {hint}" if hint else "")
+            f'no result for subject "{args.subject}" in this period' + (f"; {hint}" if hint else "")
         )
     by_id = {r.id: r for r in rulesets}
     texts = [explain(result, by_id[result.ruleset], run, args.lang) for result in matches]
@@ -339,19 +381,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     def data_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
-            "--ruleset", "-r", action="append", required=True, metavar="PATH",
+            "--ruleset",
+            "-r",
+            action="append",
+            required=True,
+            metavar="PATH",
             help="a ruleset file or folder (repeat for several)",
         )
         sub.add_argument(
-            "--data", "-d", required=True, metavar="PATH",
+            "--data",
+            "-d",
+            required=True,
+            metavar="PATH",
             help="a JSON file or a folder of organizations.csv, members.csv, events.csv",
         )
         sub.add_argument(
-            "--period", "-p", required=True,
+            "--period",
+            "-p",
+            required=True,
             help="2015, 2015-H1, 2015-Q2, 2015-03 or 2015-01-01..2015-06-30",
         )
         sub.add_argument(
-            "--encoding", default=None,
+            "--encoding",
+            default=None,
             help="encoding of the data files (default UTF-8; gb18030 for Excel/WPS files)",
         )
         sub.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
@@ -362,7 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(evaluate)
     evaluate.add_argument("--format", choices=["table", "json", "csv"], default="table")
     evaluate.add_argument(
-        "--limit", type=int, default=30,
+        "--limit",
+        type=int,
+        default=30,
         help="rows shown in the table (default 30; 0 for all)",
     )
     evaluate.add_argument(
@@ -388,8 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the command line; returns the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr

@@ -80,9 +80,7 @@ class CompiledRuleset:
         category_index = {c.id: i for i, c in enumerate(ruleset.categories)}
         by_type: dict[str, list[_CompiledRule]] = {}
         for index, rule in enumerate(ruleset.rules):
-            slots = [
-                _CapSlot("rule", rule.id, cap, _window_function(cap.per)) for cap in rule.caps
-            ]
+            slots = [_CapSlot("rule", rule.id, cap, _window_function(cap.per)) for cap in rule.caps]
             category = category_index.get(rule.category) if rule.category else None
             if category is not None and rule.award.effect == "add":
                 slots.extend(
@@ -92,7 +90,14 @@ class CompiledRuleset:
             compiled = _CompiledRule(rule, index, rule.award.effect, tuple(slots), category)
             for type_id in rule.on:
                 by_type.setdefault(type_id, []).append(compiled)
-        return cls(ruleset, {k: tuple(v) for k, v in by_type.items()})
+        # Veto wins: veto rules claim an event before any points rule, whatever the order.
+        return cls(
+            ruleset,
+            {
+                k: tuple(sorted(v, key=lambda c: (c.effect != "veto", c.index)))
+                for k, v in by_type.items()
+            },
+        )
 
 
 def _pick_scale(
@@ -246,9 +251,7 @@ def evaluate_subject(
             bucket = "capped"
         counts[bucket] += 1
         trace.append(
-            TraceEntry(
-                event.id, day, event.type, bucket, rule.id, signed, nominal_signed, limit
-            )
+            TraceEntry(event.id, day, event.type, bucket, rule.id, signed, nominal_signed, limit)
         )
 
     scale = _pick_scale(ruleset.grades, member, organization)
@@ -311,7 +314,9 @@ def evaluate(
     """
     if isinstance(rulesets, Ruleset):
         rulesets = [rulesets]
-    problems = [_not_in_force(r, period) for r in rulesets if not r.in_force_on(period.start, period.end)]
+    problems = [
+        _not_in_force(r, period) for r in rulesets if not r.in_force_on(period.start, period.end)
+    ]
     if problems:
         raise ProblemsFound(problems)
     results: list[SubjectResult] = []
@@ -329,7 +334,9 @@ def evaluate(
                 key = ("member", member_id)
                 evaluated.add(key)
                 organization = dataset.organizations.get(member.organization)
-                subject = Subject("member", member.id, member.name, member.organization, member.status)
+                subject = Subject(
+                    "member", member.id, member.name, member.organization, member.status
+                )
                 results.append(
                     evaluate_subject(
                         compiled, subject, member, organization, by_subject.get(key, ()), period
@@ -371,7 +378,9 @@ def evaluate(
         engine=ENGINE,
         period=PeriodRef(period.start, period.end, period.label),
         rulesets=tuple(refs),
-        data=DataRef(dataset.fingerprint, counts["organizations"], counts["members"], counts["events"]),
+        data=DataRef(
+            dataset.fingerprint, counts["organizations"], counts["members"], counts["events"]
+        ),
         results=tuple(results),
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from .errors import Language
+from .period import PER_WINDOW_ZH
 from .result import BUCKET_ZH, Limit, RunResult, SubjectResult, TraceEntry, format_decimal
 from .ruleset import Ruleset
 
@@ -18,15 +19,6 @@ _BUCKET_EN = {
     "pending": "pending review",
     "returned": "returned by the reviewer",
     "outside_period": "outside the period",
-}
-
-_PER_ZH = {
-    "week": "每周",
-    "month": "每月",
-    "quarter": "每季度",
-    "half": "每半年",
-    "year": "每年",
-    "period": "考核期内",
 }
 
 
@@ -45,7 +37,9 @@ def describe_limit(limit: Limit, lang: Language) -> str:
         if limit.per is None:
             word = "上限" if limit.bound == "max" else "下限（扣完为止）"
             return f"{owner}{word} {limit.value}"
-        return f"{owner}{_PER_ZH.get(limit.per, limit.per)}封顶 {limit.value}（{limit.window}）"
+        return (
+            f"{owner}{PER_WINDOW_ZH.get(limit.per, limit.per)}封顶 {limit.value}（{limit.window}）"
+        )
     if limit.scope == "score":
         return f"score {'maximum' if limit.bound == 'max' else 'minimum'} {limit.value}"
     owner = f'rule "{limit.owner}"' if limit.scope == "rule" else f'category "{limit.owner}"'
@@ -82,8 +76,12 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
     status = ""
     if s.status:
         status = {"full": "正式党员", "probationary": "预备党员"}.get(s.status, s.status)
-        status = status if zh else {"full": "full member", "probationary": "probationary member"}.get(
-            s.status, s.status
+        status = (
+            status
+            if zh
+            else {"full": "full member", "probationary": "probationary member"}.get(
+                s.status, s.status
+            )
         )
     lines.append(f"{s.id}  {s.name}  ({s.organization or '—'})  {status}".rstrip())
     lines.append(
@@ -106,7 +104,11 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
             got = sum((e.points or Decimal(0) for e in entries), Decimal(0))
             award = rule.award.summary_zh if zh else rule.award.summary
             caps = ", ".join(
-                (f"{_PER_ZH.get(c.per, c.per)}封顶 {c.max}" if zh else f"max {c.max} per {c.per}")
+                (
+                    f"{PER_WINDOW_ZH.get(c.per, c.per)}封顶 {c.max}"
+                    if zh
+                    else f"max {c.max} per {c.per}"
+                )
                 for c in rule.caps
             )
             detail = f"{award}; {caps}" if caps else award
@@ -163,9 +165,7 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
             lines.append(_entry_line(entry, ruleset, lang) + f"  {reason}{extra}")
 
     lines.append("")
-    counts = ", ".join(
-        f"{BUCKET_ZH[b] if zh else b} {n}" for b, n in result.events.items() if n
-    )
+    counts = ", ".join(f"{BUCKET_ZH[b] if zh else b} {n}" for b, n in result.events.items() if n)
     total = sum(result.events.values())
     lines.append((f"记录 {total} 条：" if zh else f"records {total}: ") + (counts or "—"))
     for veto in result.vetoes:
@@ -177,8 +177,10 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
     scale = next((g for g in ruleset.grades if g.id == result.scale), None)
     bands = ""
     if scale is not None:
-        bands = "，".join(f"{b.grade} ≥{b.min}" for b in scale.bands) if zh else ", ".join(
-            f"{b.grade} ≥{b.min}" for b in scale.bands
+        bands = (
+            "，".join(f"{b.grade} ≥{b.min}" for b in scale.bands)
+            if zh
+            else ", ".join(f"{b.grade} ≥{b.min}" for b in scale.bands)
         )
         bands = f" [{scale.label}: {bands}]"
     verdict = (

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,13 +48,21 @@ class ExprError(Exception):
     """A problem in a condition; ``offset`` is the 0-based character position in its text."""
 
     def __init__(
-        self, message: str, message_zh: str, offset: int, hint: str | None = None
+        self,
+        message: str,
+        message_zh: str,
+        offset: int,
+        hint: str | None = None,
+        hint_zh: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh
         self.offset = offset
         self.hint = hint
+        self.hint_zh = hint_zh or hint
+        #: "syntax" for a condition that does not parse, "type" for one that does not fit
+        self.kind = "syntax"
 
 
 @attrs.frozen
@@ -114,6 +122,9 @@ def tokenize(source: str) -> list[Token]:
                 'conditions use and, or, not, ==, !=, <, <=, >, >=, in; "=" alone is not allowed'
                 if char in "=&|!"
                 else None,
+                "条件中请使用 and、or、not、==、!=、<、<=、>、>=、in；不能单独使用“=”"
+                if char in "=&|!"
+                else None,
             )
         kind = match.lastgroup or ""
         if kind != "ws":
@@ -162,6 +173,7 @@ class _Parser:
                 "条件嵌套层次过深",
                 offset,
                 "split it into simpler conditions",
+                "请拆分为较简单的条件",
             )
 
     def parse(self) -> Node:
@@ -171,9 +183,16 @@ class _Parser:
                 f"条件超过 {MAX_SOURCE_LENGTH} 个字符",
                 0,
                 "split it into several rules",
+                "请拆分为多条规则",
             )
         if not self.source.strip():
-            raise ExprError("condition is empty", "条件为空", 0, "remove the key or write a test")
+            raise ExprError(
+                "condition is empty",
+                "条件为空",
+                0,
+                "remove the key, or write a condition such as event.late",
+                "请删除该键，或写出条件，如 event.late",
+            )
         node = self.or_()
         token = self.peek()
         if token.kind != "end":
@@ -182,6 +201,7 @@ class _Parser:
                 f"多余的“{token.text}”",
                 token.offset,
                 "join conditions with and / or",
+                "请用 and / or 连接条件",
             )
         return node
 
@@ -232,6 +252,7 @@ class _Parser:
                 "比较不能连写",
                 after.offset,
                 "write a < b and b < c",
+                "请写成 a < b and b < c",
             )
         return node
 
@@ -288,6 +309,7 @@ class _Parser:
                     f"此处应为“)”，实际为“{closing.text or '结尾'}”",
                     closing.offset,
                     'every "(" needs a ")"',
+                    "每个“(”都需要对应的“)”",
                 )
             self.take()
             return node
@@ -312,6 +334,7 @@ class _Parser:
                 f"“{token.text}”不是一个值",
                 token.offset,
                 'write event.<field>, member.<field> or organization.<field>; text goes in quotes: "…"',
+                '请写 event.<字段>、member.<字段> 或 organization.<字段>；文本要加引号："…"',
             )
         found = token.text or "the end"
         raise ExprError(
@@ -417,23 +440,25 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
         if root not in env:
             from .errors import suggestion
 
-            hint, _ = suggestion(root, env.keys())
+            hint, hint_zh = suggestion(root, env.keys())
             raise ExprError(
                 f'"{root}" is not available here',
                 f"此处不能使用“{root}”",
                 node.offset,
-                hint or "this condition has no record of that kind",
+                hint,
+                hint_zh,
             )
         fields = env[root]
         if name not in fields:
             from .errors import suggestion
 
-            hint, _ = suggestion(name, fields.keys())
+            hint, hint_zh = suggestion(name, fields.keys())
             raise ExprError(
-                f'{root}.{name} is not a declared field',
+                f"{root}.{name} is not a declared field",
                 f"{root}.{name} 不是已声明的字段（{_ROOT_ZH.get(root, root)}）",
                 node.offset,
                 hint or "declare it under [event_types.<type>.fields] or [fields.member]",
+                hint_zh or "请在 [event_types.<类型>.fields] 或 [fields.member] 中声明",
             )
         return fields[name]
     if op == "list":
@@ -479,6 +504,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
                     f"“{node.value}”右边应为列表，实际为{_type_zh(right)}",
                     node.offset,
                     'write a list such as ["county", "city"]',
+                    '请写成列表，如 ["county", "city"]',
                 )
             item = right[5:-1]
             if item != left:
@@ -494,6 +520,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
                 f"不能比较{_type_zh(left)}和{_type_zh(right)}",
                 node.offset,
                 'put text in quotes ("…"), numbers without quotes, dates as 2015-07-01',
+                '文本加引号（"…"），数字不加引号，日期写作 2015-07-01',
             )
         if node.value not in ("==", "!=") and left not in (DECIMAL, DATE):
             raise ExprError(
@@ -507,12 +534,13 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
         if function is None:
             from .errors import suggestion
 
-            hint, _ = suggestion(node.value, functions.keys())
+            hint, hint_zh = suggestion(node.value, functions.keys())
             raise ExprError(
                 f'unknown function "{node.value}"',
                 f"未知函数“{node.value}”",
                 node.offset,
                 hint,
+                hint_zh,
             )
         if len(node.children) != len(function.parameters):
             raise ExprError(
@@ -522,7 +550,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
                 f"实际为 {len(node.children)} 个",
                 node.offset,
             )
-        for child, wanted in zip(node.children, function.parameters):
+        for child, wanted in zip(node.children, function.parameters, strict=True):
             _want(child, wanted, env, functions)
         return function.returns
     raise AssertionError(op)
@@ -541,7 +569,8 @@ def _want(
             f"expected a {wanted} value here, got {actual}",
             f"此处应为{_type_zh(wanted)}，实际为{_type_zh(actual)}",
             node.offset,
-            "compare it, e.g. event.level == \"county\"" if truthy else None,
+            'compare it, e.g. event.level == "county"' if truthy else None,
+            '请写成比较，如 event.level == "county"' if truthy else None,
         )
 
 
@@ -703,7 +732,11 @@ def compile_condition(
 ) -> Condition:
     """Parse, check (must be true/false) and compile a condition."""
     tree = parse(source)
-    _want(tree, BOOLEAN, env, functions, truthy=True)
+    try:
+        _want(tree, BOOLEAN, env, functions, truthy=True)
+    except ExprError as exc:
+        exc.kind = "type"
+        raise
     return Condition(source, tree, compile_node(tree, functions))
 
 

@@ -195,9 +195,13 @@ class Dataset:
         """Events per (subject kind, subject id), each in (date, id) order."""
         grouped: dict[tuple[str, str], list[Event]] = {}
         for event in self.events:
-            key = ("member", event.member) if event.member is not None else (
-                "organization",
-                event.organization or "",
+            key = (
+                ("member", event.member)
+                if event.member is not None
+                else (
+                    "organization",
+                    event.organization or "",
+                )
             )
             grouped.setdefault(key, []).append(event)
         return {k: tuple(sorted(v, key=lambda e: (e.date, e.id))) for k, v in grouped.items()}
@@ -234,11 +238,12 @@ class Dataset:
         """SHA-256 of the records in canonical order: the same data in any order gives
         the same fingerprint."""
         digest = hashlib.sha256()
-        for name, records in (
+        groups: tuple[tuple[str, Iterable[Organization | Member | Event]], ...] = (
             ("organizations", self.organizations.values()),
             ("members", self.members.values()),
             ("events", self.events),
-        ):
+        )
+        for name, records in groups:
             digest.update(name.encode())
             for record in sorted(records, key=lambda r: r.id):
                 line = json.dumps(record_dict(record), ensure_ascii=False, sort_keys=True)

@@ -13,6 +13,15 @@ from .errors import UsageError
 
 WindowKind = Literal["week", "month", "quarter", "half", "year", "period"]
 WINDOW_KINDS: tuple[WindowKind, ...] = ("week", "month", "quarter", "half", "year", "period")
+#: "per <window>" in Chinese, for messages and explanations.
+PER_WINDOW_ZH: dict[str, str] = {
+    "week": "每周",
+    "month": "每月",
+    "quarter": "每季度",
+    "half": "每半年",
+    "year": "每年",
+    "period": "考核期内",
+}
 
 _YEAR = re.compile(r"^(\d{4})$")
 _HALF = re.compile(r"^(\d{4})-H([12])$", re.IGNORECASE)

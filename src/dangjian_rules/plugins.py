@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import cast
 
 import attrs
 import pluggy
@@ -68,7 +69,7 @@ class Registry:
         # Walk implementations one by one so a clash can name both plugins.
         for impl in reversed(hook.dangjian_rules_rule_kinds.get_hookimpls()):
             owner = manager.get_name(impl.plugin) or repr(impl.plugin)
-            for kind in impl.function():
+            for kind in cast(Sequence[RuleKind], impl.function()):
                 if kind.name in kinds:
                     raise PluginError(
                         f'rule kind "{kind.name}" is added by both {kind_owner[kind.name]} '
@@ -78,7 +79,7 @@ class Registry:
                 kind_owner[kind.name] = owner
         for impl in reversed(hook.dangjian_rules_condition_functions.get_hookimpls()):
             owner = manager.get_name(impl.plugin) or repr(impl.plugin)
-            for function in impl.function():
+            for function in cast(Sequence[Function], impl.function()):
                 if function.name in functions:
                     raise PluginError(
                         f'condition function "{function.name}" is added by both '

@@ -258,9 +258,7 @@ def run_result_json(run: RunResult, with_trace: bool = True) -> dict[str, Any]:
 
 def dumps(run: RunResult, with_trace: bool = True) -> str:
     """The run as deterministic, compact JSON text (UTF-8, Chinese kept as is)."""
-    return json.dumps(
-        run_result_json(run, with_trace), ensure_ascii=False, separators=(",", ":")
-    )
+    return json.dumps(run_result_json(run, with_trace), ensure_ascii=False, separators=(",", ":"))
 
 
 # ------------------------------------------------------------------------ from JSON
@@ -295,9 +293,7 @@ def _subject_result(raw: Mapping[str, Any]) -> SubjectResult:
             for c in raw["categories"]
         ),
         vetoes=tuple(
-            Veto(
-                v["rule"], v["label"], v["event"], _date(v["date"]), v["grade"], _dec(v["score"])
-            )
+            Veto(v["rule"], v["label"], v["event"], _date(v["date"]), v["grade"], _dec(v["score"]))
             for v in raw["vetoes"]
         ),
         events=dict(raw["events"]),

@@ -24,10 +24,10 @@ from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, FieldSpec
+from .period import PER_WINDOW_ZH, WINDOW_KINDS
 from .plugins import Registry, default_registry
-from .rules import Award, BuildContext, Cap, Rule, RuleKind, RuleOptionError
+from .rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
 
-WINDOWS = ("week", "month", "quarter", "half", "year", "period")
 SUBJECTS = ("member", "organization")
 
 PathT = tuple[str | int, ...]
@@ -203,7 +203,7 @@ _TYPE_WORDS = {
     "table": ("a table", "表（table）"),
     "tables": ("an array of tables [[…]]", "表数组 [[…]]"),
     "strings": ("text or a list of texts", "文本或文本列表"),
-    "caps": ("a list of caps like [{ per = \"month\", max = 2 }]", "封顶列表"),
+    "caps": ('a list of caps like [{ per = "month", max = 2 }]', "封顶列表"),
     "condition": ("a condition in quotes", "带引号的条件"),
 }
 
@@ -397,14 +397,14 @@ class _Loader:
         try:
             return _compile_condition(text, env, self.registry.functions)
         except ExprError as exc:
-            code = "DJ107" if "expected" in exc.message or "unexpected" in exc.message else "DJ108"
+            code = "DJ108" if exc.kind == "type" else "DJ107"
             self.report(
                 code,
                 path,
                 f"condition {_path_text(path)}: {exc.message}",
                 f"条件 {_path_text(path)}：{exc.message_zh}",
                 exc.hint,
-                exc.hint,
+                exc.hint_zh,
                 at_value=True,
                 offset=1 + exc.offset,
             )
@@ -433,7 +433,9 @@ class _Loader:
 
     def load(self, document: Mapping[str, Any], sha256: str) -> Ruleset | None:
         top = self.table(dict(document), TOP, ())
-        header = self.table(top.get("ruleset", {}), HEADER, ("ruleset",)) if "ruleset" in top else {}
+        header = (
+            self.table(top.get("ruleset", {}), HEADER, ("ruleset",)) if "ruleset" in top else {}
+        )
         subject = header.get("subject", "member")
         if "subject" in header and subject not in SUBJECTS:
             hint, hint_zh = suggestion(subject, SUBJECTS)
@@ -480,7 +482,6 @@ class _Loader:
             top.get("rules", []), subject, event_types, member_fields, org_fields, categories
         )
         grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
-        self.check_award_bounds(rules, categories, high)
         if self.problems and any(p.severity == "error" for p in self.problems):
             return None
         return Ruleset(
@@ -498,7 +499,7 @@ class _Loader:
             member_fields=member_fields,
             organization_fields=org_fields,
             categories=tuple(categories),
-            rules=tuple(rules),
+            rules=tuple(rule for _, rule in rules),
             grades=tuple(grades),
             source=self.file,
             sha256=sha256,
@@ -537,9 +538,7 @@ class _Loader:
             )
         return specs
 
-    def declared_fields(
-        self, raw: object
-    ) -> tuple[dict[str, FieldSpec], dict[str, FieldSpec]]:
+    def declared_fields(self, raw: object) -> tuple[dict[str, FieldSpec], dict[str, FieldSpec]]:
         fields = self.table(
             raw, {"member": ("table", False), "organization": ("table", False)}, ("fields",)
         )
@@ -572,7 +571,10 @@ class _Loader:
             )
         return declared
 
-    def caps(self, raw: list[Any], path: PathT) -> tuple[Cap, ...]:
+    def caps(
+        self, raw: list[Any], path: PathT, largest_award: Decimal | None = None
+    ) -> tuple[Cap, ...]:
+        """Caps of a rule or category; warns about a cap below a single award."""
         caps: list[Cap] = []
         seen: set[str] = set()
         for index, item in enumerate(raw):
@@ -580,13 +582,13 @@ class _Loader:
             per, limit = entry.get("per"), entry.get("max")
             if per is None or limit is None:
                 continue
-            if per not in WINDOWS:
-                hint, hint_zh = suggestion(per, WINDOWS)
+            if per not in WINDOW_KINDS:
+                hint, hint_zh = suggestion(per, WINDOW_KINDS)
                 self.report(
                     "DJ104",
                     (*path, index, "per"),
-                    f'cap window "{per}" is not one of {", ".join(WINDOWS)}',
-                    f"封顶周期“{per}”无效，可选：{', '.join(WINDOWS)}",
+                    f'cap window "{per}" is not one of {", ".join(WINDOW_KINDS)}',
+                    f"封顶周期“{per}”无效，可选：{', '.join(WINDOW_KINDS)}",
                     hint,
                     hint_zh,
                     at_value=True,
@@ -599,6 +601,7 @@ class _Loader:
                     f"a cap cannot be negative (got {limit})",
                     f"封顶分值不能为负数（实际为 {limit}）",
                     "write the largest number of points allowed",
+                    "请填写允许的最高分值",
                     at_value=True,
                 )
                 continue
@@ -613,7 +616,19 @@ class _Loader:
                     at_value=True,
                 )
             seen.add(per)
-            caps.append(Cap(per=per, max=limit))  # type: ignore[arg-type]
+            if largest_award is not None and limit < largest_award:
+                self.report(
+                    "DJ110",
+                    (*path, index, "max"),
+                    f"cap {limit} per {per} is below a single award ({largest_award}): "
+                    "every matching event is cut",
+                    f"{PER_WINDOW_ZH[per]}封顶 {limit} 分，低于单次分值 {largest_award}，每条记录都会被削减",
+                    "raise the cap or lower the points",
+                    "请提高封顶或降低单次分值",
+                    at_value=True,
+                    severity="warning",
+                )
+            caps.append(Cap(per=per, max=limit))
         return tuple(caps)
 
     def categories(self, raw: list[Any]) -> list[Category]:
@@ -692,10 +707,11 @@ class _Loader:
         member_fields: Mapping[str, FieldSpec],
         org_fields: Mapping[str, FieldSpec],
         categories: Sequence[Category],
-    ) -> list[Rule]:
+    ) -> list[tuple[int, Rule]]:
+        """The rules that built, each with its index in the document."""
         self.unique(raw, "rules")
         category_ids = [c.id for c in categories]
-        rules: list[Rule] = []
+        rules: list[tuple[int, Rule]] = []
         for index, item in enumerate(raw):
             path: PathT = ("rules", index)
             if not isinstance(item, dict):
@@ -749,13 +765,14 @@ class _Loader:
                     at_value=True,
                 )
             known = [t for t in on if t in event_types]
-            if not on:
+            if "on" in entry and not on:
                 self.report(
                     "DJ104",
                     (*path, "on"),
                     f'rule "{entry["id"]}" is on no event type',
                     f"规则“{entry['id']}”未指定活动类型",
                     'write on = "<event type>"',
+                    '请写 on = "<活动类型>"',
                     at_value=True,
                 )
             condition = None
@@ -768,20 +785,23 @@ class _Loader:
                 env = self.environment(subject, member_fields, org_fields, shared)
                 condition = self.condition(entry["when"], (*path, "when"), env)
             options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
+            bad_option = False
             for option in kind.options:
                 value = options.get(option.name)
                 if option.type == "positive_decimal" and value is not None and value <= 0:
+                    bad_option = True
                     self.report(
                         "DJ104",
                         (*path, option.name),
                         f"{option.name} must be greater than 0 (got {value})",
                         f"{option.name} 应大于 0（实际为 {value}）",
-                        "a deduction is written as a positive number under kind = "
-                        '"deduction"',
-                        "扣分请写正数并使用 kind = \"deduction\"",
+                        'a deduction is written as a positive number under kind = "deduction"',
+                        '扣分请写正数并使用 kind = "deduction"',
                         at_value=True,
                     )
-                    options.pop(option.name)
+            if bad_option:
+                self.caps(entry.get("caps", []), (*path, "caps"))
+                continue
             try:
                 award = kind.build(
                     options,
@@ -791,6 +811,7 @@ class _Loader:
                     ),
                 )
             except RuleOptionError as exc:
+                self.caps(entry.get("caps", []), (*path, "caps"))
                 self.report(
                     "DJ104",
                     (*path, exc.key) if exc.key else path,
@@ -800,7 +821,8 @@ class _Loader:
                     exc.hint_zh,
                 )
                 continue
-            caps = self.caps(entry.get("caps", []), (*path, "caps"))
+            largest = award.largest if award.effect != "veto" else None
+            caps = self.caps(entry.get("caps", []), (*path, "caps"), largest)
             if award.effect == "veto" and caps:
                 self.report(
                     "DJ104",
@@ -808,17 +830,21 @@ class _Loader:
                     "a veto rule cannot have caps",
                     "一票否决规则不能设封顶",
                     "remove caps",
+                    "请删除 caps",
                 )
             rules.append(
-                Rule(
-                    id=entry["id"],
-                    label=entry.get("label", entry["id"]),
-                    kind=kind.name,
-                    category=category if category in category_ids else None,
-                    on=tuple(on),
-                    condition=condition,
-                    caps=caps,
-                    award=award,
+                (
+                    index,
+                    Rule(
+                        id=entry["id"],
+                        label=entry.get("label", entry["id"]),
+                        kind=kind.name,
+                        category=category if category in category_ids else None,
+                        on=tuple(on),
+                        condition=condition,
+                        caps=caps,
+                        award=award,
+                    ),
                 )
             )
         return rules
@@ -858,6 +884,17 @@ class _Loader:
                         at_value=True,
                     )
             names = [b.grade for b in bands]
+            for band_index, name in enumerate(names):
+                if name in names[:band_index]:
+                    self.report(
+                        "DJ105",
+                        (*path, "bands", band_index, "grade"),
+                        f'grade "{name}" appears twice in scale "{entry["id"]}"',
+                        f"等次“{name}”在等次表“{entry['id']}”中重复出现",
+                        "give each band its own grade",
+                        "每个等次只能出现一次",
+                        at_value=True,
+                    )
             veto = entry.get("veto")
             if veto is not None and veto not in names:
                 hint, hint_zh = suggestion(veto, names)
@@ -904,29 +941,6 @@ class _Loader:
                 severity="warning",
             )
         return scales
-
-    def check_award_bounds(
-        self, rules: Sequence[Rule], categories: Sequence[Category], score_max: Decimal | None
-    ) -> None:
-        """Warn about caps that no single award fits under."""
-        for index, rule in enumerate(rules):
-            largest = rule.award.largest
-            if largest is None or rule.award.effect == "veto":
-                continue
-            for cap_index, cap in enumerate(rule.caps):
-                if cap.max < largest:
-                    self.report(
-                        "DJ110",
-                        ("rules", index, "caps", cap_index, "max"),
-                        f'cap {cap.max} per {cap.per} is below a single award ({largest}) of rule '
-                        f'"{rule.id}": every event is cut',
-                        f"规则“{rule.id}”每{cap.per}封顶 {cap.max} 分，低于单次分值 {largest}，"
-                        "每条记录都会被削减",
-                        "raise the cap or lower the points",
-                        "请提高封顶或降低单次分值",
-                        at_value=True,
-                        severity="warning",
-                    )
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:

@@ -38,8 +38,8 @@ def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext],
     sign = "+" if effect == "add" else "−"
 
     def build(options: Mapping[str, Any], context: BuildContext) -> Award:
-        fixed = options.get("points")
-        rate = options.get("points_per_unit")
+        fixed: Decimal | None = options.get("points")
+        rate: Decimal | None = options.get("points_per_unit")
         if (fixed is None) == (rate is None):
             raise RuleOptionError(
                 f'rule "{context.rule_id}" needs exactly one of points and points_per_unit',
@@ -49,7 +49,7 @@ def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext],
                 "固定分值写 points = 1；按时长计分写 points_per_unit = 0.5",
             )
         if fixed is not None:
-            value: Decimal = fixed
+            value = fixed
             return Award(
                 effect=effect,
                 amount=lambda event: value,
@@ -61,13 +61,14 @@ def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext],
         if None in units:
             missing = sorted(t for t, u in context.quantity_units.items() if u is None)
             raise RuleOptionError(
-                f"points_per_unit needs event types with a quantity; {', '.join(missing)} "
-                "declare none",
+                "points_per_unit needs event types with a quantity; no quantity is "
+                f"declared for {', '.join(missing)}",
                 f"points_per_unit 要求活动类型声明数量单位，{', '.join(missing)} 未声明",
                 "points_per_unit",
                 'add quantity = "hours" (or "days", …) to the event type',
                 '在活动类型中加 quantity = "hours"（或 "days" 等）',
             )
+        assert rate is not None
         unit = "/".join(sorted(u for u in units if u is not None))
         unit_zh = "/".join(_UNIT_ZH.get(u, u) for u in sorted(u for u in units if u is not None))
         uses_days = units == {"days"}

@@ -1,0 +1,1 @@
+"""Helpers for testing rulesets and plugins (hypothesis strategies live in ``strategies``)."""

@@ -1,0 +1,116 @@
+"""Hypothesis strategies for datasets that fit a ruleset's declared event types and fields.
+
+A county can property-test its own ruleset::
+
+    from hypothesis import given
+    from dangjian_rules import load_ruleset, evaluate, Period
+    from dangjian_rules.testing.strategies import datasets
+
+    card = load_ruleset("rulesets/mianchi/member-points.toml")
+
+    @given(datasets(card, year=2015))
+    def test_scores_stay_in_bounds(dataset):
+        for result in evaluate(card, dataset, Period.parse("2015")).results:
+            assert 0 <= result.score <= 100
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..fields import FieldSpec
+from ..model import AttributeValue, Dataset, Event, Member, Organization
+from ..ruleset import Ruleset
+
+_NAMES = st.sampled_from(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"])
+
+
+def field_values(spec: FieldSpec) -> st.SearchStrategy[AttributeValue]:
+    """Values of one declared field (``None`` stands for "not given")."""
+    if spec.type == "boolean":
+        inner: st.SearchStrategy[Any] = st.booleans()
+    elif spec.type == "decimal":
+        inner = st.decimals(min_value=0, max_value=100, places=1)
+    elif spec.type == "integer":
+        inner = st.integers(min_value=0, max_value=100)
+    elif spec.type == "date":
+        inner = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31))
+    elif spec.values:
+        inner = st.sampled_from(spec.values)
+    else:
+        inner = st.text(min_size=1, max_size=8).filter(lambda t: t.strip() == t)
+    return st.one_of(st.none(), inner)
+
+
+def attributes(fields: Mapping[str, FieldSpec]) -> st.SearchStrategy[dict[str, AttributeValue]]:
+    """An attributes mapping holding some of the declared fields."""
+    if not fields:
+        return st.just({})
+    return st.fixed_dictionaries({name: field_values(spec) for name, spec in fields.items()}).map(
+        lambda values: {k: v for k, v in values.items() if v is not None}
+    )
+
+
+@st.composite
+def datasets(
+    draw: st.DrawFn,
+    ruleset: Ruleset,
+    year: int = 2015,
+    max_members: int = 4,
+    max_events: int = 40,
+    statuses: tuple[str, ...] = ("approved", "approved", "approved", "pending", "returned"),
+) -> Dataset:
+    """A small dataset: one committee, a branch or two, members and events of the
+    ruleset's declared types, some dated just outside the year."""
+    root = Organization("ROOT", "县直机关工委", "work_committee")
+    branches = [
+        Organization(f"B{i}", f"第{i}党支部", "branch", parent="ROOT")
+        for i in range(1, draw(st.integers(1, 2)) + 1)
+    ]
+    organizations = {o.id: o for o in [root, *branches]}
+    member_count = draw(st.integers(1, max_members))
+    members: dict[str, Member] = {}
+    for index in range(1, member_count + 1):
+        member_id = f"M{index:03d}"
+        members[member_id] = Member(
+            id=member_id,
+            name=draw(_NAMES),
+            organization=draw(st.sampled_from(branches)).id,
+            status=draw(st.sampled_from(["full", "full", "probationary"])),
+            attributes=draw(attributes(ruleset.member_fields)),
+        )
+    types = sorted(ruleset.event_types)
+    events: list[Event] = []
+    if types:
+        count = draw(st.integers(0, max_events))
+        for index in range(count):
+            type_id = draw(st.sampled_from(types))
+            declared = ruleset.event_types[type_id]
+            day = draw(
+                st.dates(min_value=dt.date(year - 1, 12, 1), max_value=dt.date(year + 1, 1, 31))
+            )
+            quantity = None
+            if declared.quantity is not None:
+                quantity = draw(
+                    st.one_of(
+                        st.decimals(min_value=Decimal("0.5"), max_value=8, places=1),
+                        st.none(),
+                    )
+                )
+            events.append(
+                Event(
+                    id=f"E{index:05d}",
+                    type=type_id,
+                    date=day,
+                    member=draw(st.sampled_from(sorted(members))),
+                    quantity=quantity,
+                    status=draw(st.sampled_from(statuses)),
+                    attributes=draw(attributes(declared.fields)),
+                )
+            )
+    return Dataset(organizations, members, tuple(events), source="hypothesis")
