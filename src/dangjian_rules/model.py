@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -147,6 +148,18 @@ def record_dict(record: Organization | Member | Event) -> dict[str, object]:
     return {k: _plain(v) for k, v in out.items()}
 
 
+def _canonical_line(record: Organization | Member | Event) -> str:
+    # repr of plain values is stable across runs and machines, and far faster than JSON.
+    getter = _FIELD_GETTERS.get(type(record))
+    if getter is None:
+        names = [a.name for a in attrs.fields(type(record)) if a.name != "attributes"]
+        getter = _FIELD_GETTERS[type(record)] = operator.attrgetter(*names)
+    return repr((getter(record), sorted(record.attributes.items())))
+
+
+_FIELD_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
 @attrs.frozen
 class Dataset:
     """Organizations, members and events of one or more periods, already validated.
@@ -245,10 +258,8 @@ class Dataset:
         )
         for name, records in groups:
             digest.update(name.encode())
-            for record in sorted(records, key=lambda r: r.id):
-                line = json.dumps(record_dict(record), ensure_ascii=False, sort_keys=True)
-                digest.update(line.encode("utf-8"))
-                digest.update(b"\n")
+            lines = [_canonical_line(r) for r in sorted(records, key=lambda r: r.id)]
+            digest.update("\n".join(lines).encode("utf-8"))
         return digest.hexdigest()
 
     def counts(self) -> dict[str, int]:

@@ -160,11 +160,21 @@ def _num(value: Decimal | None) -> str | None:
     return None if value is None else format_decimal(value)
 
 
+_FORMATTED: dict[Decimal, str] = {}
+
+
 def format_decimal(value: Decimal) -> str:
-    """A decimal as plain text: no exponent, no needless trailing zeros."""
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    text = format(value.normalize(), "f")
+    """A decimal as plain text: no exponent, no needless trailing zeros ("1.50" → "1.5")."""
+    # Equal decimals print the same, so a small cache by value is safe; a card has few
+    # distinct point values and this runs once per traced event.
+    text = _FORMATTED.get(value)
+    if text is None:
+        if value == value.to_integral_value():
+            text = str(value.quantize(Decimal(1)))
+        else:
+            text = format(value.normalize(), "f")
+        if len(_FORMATTED) < 10_000:
+            _FORMATTED[value] = text
     return text
 
 
@@ -182,15 +192,16 @@ def _limit_json(limit: Limit | None) -> dict[str, Any] | None:
 
 
 def trace_json(entry: TraceEntry) -> dict[str, Any]:
+    points, nominal, limit = entry.points, entry.nominal, entry.limit
     return {
         "event": entry.event,
         "date": entry.date.isoformat(),
         "type": entry.type,
         "bucket": entry.bucket,
         "rule": entry.rule,
-        "points": _num(entry.points),
-        "nominal": _num(entry.nominal),
-        "limit": _limit_json(entry.limit),
+        "points": None if points is None else format_decimal(points),
+        "nominal": None if nominal is None else format_decimal(nominal),
+        "limit": None if limit is None else _limit_json(limit),
         "note": entry.note,
     }
 
