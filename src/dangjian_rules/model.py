@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal

@@ -345,6 +345,8 @@ class _Loader:
                     at_value=True,
                 )
                 return None
+        elif kind == "any":
+            ok = True
         elif kind in ("condition",):
             ok = isinstance(value, str)
         elif kind == "decimal":
@@ -736,6 +738,8 @@ class _Loader:
             if kind is not None:
                 for option in kind.options:
                     spec[option.name] = (_OPTION_TYPES[option.type], option.required)
+            else:  # the kind's own keys are unknown: report the kind, not each of its keys
+                spec.update({k: ("any", False) for k in item if k not in RULE_COMMON})
             entry = self.table(item, spec, path)
             if kind is None or "id" not in entry:
                 continue
