@@ -7,22 +7,23 @@ error or an internal error.  Bad input never shows a traceback.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import locale
 import os
 import sys
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+import attrs
 
 from . import __version__
 from .errors import DangjianError, Language, Problem, ProblemsFound, UsageError
-from .result import BUCKETS, RunResult, dumps, format_decimal
+from .result import RunResult
 from .ruleset import Ruleset
+
+if TYPE_CHECKING:
+    from .plugins import Registry
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
@@ -48,23 +49,6 @@ class _Words:
 
     def __call__(self, en: str, zh: str) -> str:
         return zh if self.lang == "zh" else en
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _table(rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(_pad(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip()
-        for row in rows
-    ]
 
 
 # ------------------------------------------------------------------------- reporting
@@ -94,61 +78,36 @@ def print_problems(problems: Sequence[Problem], lang: Language, out: TextIO) -> 
 # ------------------------------------------------------------------------- commands
 
 
-def _load_rulesets(paths: Sequence[str]) -> list[Ruleset]:
-    from .ruleset import load_ruleset, ruleset_files
+def _registry(args: argparse.Namespace) -> Registry:
+    from .plugins import registry_for
 
-    files, problems = ruleset_files(paths)
-    rulesets: list[Ruleset] = []
-    for file in files:
-        try:
-            rulesets.append(load_ruleset(file))
-        except ProblemsFound as exc:
-            problems.extend(exc.problems)
-    if not files and not problems:
-        raise UsageError("no ruleset files (*.toml) found in " + ", ".join(paths))
-    if problems:
-        raise ProblemsFound(problems)
-    ids: dict[str, str] = {}
-    duplicates: list[Problem] = []
-    for ruleset in rulesets:
-        if ruleset.id in ids:
-            duplicates.append(
-                Problem(
-                    code="DJ105",
-                    message=f'ruleset id "{ruleset.id}" is also used by {ids[ruleset.id]}',
-                    message_zh=f"规则集 id“{ruleset.id}”与 {ids[ruleset.id]} 重复",
-                    file=ruleset.source,
-                    path="ruleset.id",
-                    hint="give each ruleset its own id, or pass only one of them",
-                    hint_zh="每个规则集须有唯一 id，或只传入其中一个",
-                )
-            )
-        ids[ruleset.id] = ruleset.source
-    if duplicates:
-        raise ProblemsFound(duplicates)
-    return rulesets
+    return registry_for(
+        blocked=args.block_plugin or (), autoload=False if args.no_plugins else None
+    )
 
 
 def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
-    from .data import load_dataset
     from .engine import evaluate
     from .fields import DataSchema
+    from .formats import load_data
     from .period import Period
+    from .ruleset import load_rulesets
 
+    registry = _registry(args)
     period = Period.parse(args.period)
-    rulesets = _load_rulesets(args.ruleset)
+    rulesets = load_rulesets(args.ruleset, registry)
     schema = DataSchema()
     for ruleset in rulesets:
         schema = schema.merge(ruleset.schema)
-    dataset = load_dataset(args.data, schema=schema, encoding=args.encoding)
-    return evaluate(rulesets, dataset, period), rulesets
+    dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+    return evaluate(rulesets, dataset, period, registry), rulesets
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from .ruleset import check_paths, ruleset_files
 
     files, _ = ruleset_files(args.paths)
-    problems = check_paths(args.paths)
+    problems = check_paths(args.paths, _registry(args))
     if args.format == "json":
         json.dump(
             {"files": len(files), "problems": [p.to_dict() for p in problems]},
@@ -173,128 +132,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if has_errors or (args.strict and has_warnings) else EXIT_OK
 
 
-def render_table(
-    run: RunResult, rulesets: Sequence[Ruleset], lang: Language, limit: int | None
-) -> str:
-    w = _Words(lang)
-    lines: list[str] = []
-    by_id = {r.id: r for r in rulesets}
-    for ref in run.rulesets:
-        ruleset = by_id[ref.id]
-        results = [r for r in run.results if r.ruleset == ref.id]
-        lines.append(f"{ruleset.name}  ({ref.id} {ref.version})")
-        lines.append(
-            w(
-                f"period {run.period.label} ({run.period.start}..{run.period.end}); "
-                f"{len(results)} subjects; data {run.data.events} events, "
-                f"sha256 {run.data.sha256[:12]}",
-                f"考核期 {run.period.label}（{run.period.start}..{run.period.end}）；"
-                f"{len(results)} 个考核对象；数据 {run.data.events} 条记录，"
-                f"sha256 {run.data.sha256[:12]}",
-            )
-        )
-        lines.append("")
-        lines.append(w("Grade distribution", "等次分布"))
-        counts = Counter((r.scale, r.grade) for r in results)
-        rows = [[w("scale", "等次表"), w("grade", "等次"), w("count", "人数"), w("share", "占比")]]
-        for scale in ruleset.grades:
-            for band in scale.bands:
-                n = counts.get((scale.id, band.grade), 0)
-                share = f"{100 * n / len(results):.1f}%" if results else "—"
-                rows.append([scale.label, band.grade, str(n), share])
-        ungraded = sum(n for (scale_id, grade), n in counts.items() if grade is None)
-        if ungraded:
-            rows.append(["—", w("no grade", "无等次"), str(ungraded), ""])
-        lines.extend("  " + line for line in _table(rows, right=(2, 3)))
-        vetoed = sum(1 for r in results if r.vetoes)
-        lines.append(w(f"  one-vote veto: {vetoed}", f"  一票否决：{vetoed}"))
-        lines.append("")
-        shown = results if limit is None else results[:limit]
-        rows = [
-            [
-                w("id", "编号"),
-                w("name", "姓名"),
-                w("organization", "所在组织"),
-                w("score", "得分"),
-                w("grade", "等次"),
-                w("note", "备注"),
-            ]
-        ]
-        for r in shown:
-            note = w("veto: ", "否决：") + r.vetoes[0].rule if r.vetoes else ""
-            rows.append(
-                [
-                    r.subject.id,
-                    r.subject.name,
-                    r.subject.organization or "",
-                    format_decimal(r.score),
-                    r.grade or "—",
-                    note,
-                ]
-            )
-        lines.extend(_table(rows, right=(3,)))
-        if limit is not None and len(results) > limit:
-            lines.append(
-                w(
-                    f"… {len(results) - limit} more (use --limit 0 for all, or --format csv)",
-                    f"……另有 {len(results) - limit} 行（--limit 0 显示全部，或使用 --format csv）",
-                )
-            )
-        lines.append("")
-    return "\n".join(lines)
-
-
-def render_csv(run: RunResult, rulesets: Sequence[Ruleset]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    category_ids: list[str] = []
-    for ruleset in rulesets:
-        for category in ruleset.categories:
-            key = f"{ruleset.id}:{category.id}" if len(rulesets) > 1 else category.id
-            category_ids.append(key)
-    writer.writerow(
-        [
-            "ruleset",
-            "subject_kind",
-            "subject",
-            "name",
-            "organization",
-            "status",
-            "score",
-            "grade",
-            "scale",
-            "veto",
-            *category_ids,
-            *(f"events_{b}" for b in BUCKETS),
-        ]
-    )
-    for r in run.results:
-        categories = {
-            (f"{r.ruleset}:{c.id}" if len(rulesets) > 1 else c.id): format_decimal(c.score)
-            for c in r.categories
-        }
-        writer.writerow(
-            [
-                r.ruleset,
-                r.subject.kind,
-                r.subject.id,
-                r.subject.name,
-                r.subject.organization or "",
-                r.subject.status or "",
-                format_decimal(r.score),
-                r.grade or "",
-                r.scale or "",
-                ";".join(f"{v.rule}@{v.event}" for v in r.vetoes),
-                *(categories.get(c, "") for c in category_ids),
-                *(str(r.events[b]) for b in BUCKETS),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def _write(text: str, output: str | None, out: TextIO, bom: bool = False) -> None:
+def _write(text: str, output: str | None, out: TextIO, encoding: str = "utf-8") -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+        Path(output).write_text(text, encoding=encoding)
     else:
         out.write(text)
         if not text.endswith("\n"):
@@ -302,14 +142,22 @@ def _write(text: str, output: str | None, out: TextIO, bom: bool = False) -> Non
 
 
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from .formats import ReportOptions
+
+    registry = _registry(args)
+    reporter = registry.reporters.get(args.format)
+    if reporter is None:
+        from .errors import suggestion
+
+        hint, _ = suggestion(args.format, registry.reporters)
+        raise UsageError(f'unknown format "{args.format}"' + (f"; {hint}" if hint else ""))
     run, rulesets = _run(args)
-    if args.format == "json":
-        _write(dumps(run, with_trace=not args.summary), args.output, out)
-    elif args.format == "csv":
-        _write(render_csv(run, rulesets), args.output, out, bom=bool(args.output))
-    else:
-        limit = None if args.limit == 0 else args.limit
-        _write(render_table(run, rulesets, args.lang, limit), args.output, out)
+    options = ReportOptions(
+        lang=args.lang,
+        limit=None if args.limit == 0 else args.limit,
+        with_trace=not args.summary,
+    )
+    _write(reporter.render(run, rulesets, options), args.output, out, reporter.file_encoding)
     return EXIT_OK
 
 
@@ -329,6 +177,39 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     by_id = {r.id: r for r in rulesets}
     texts = [explain(result, by_id[result.ruleset], run, args.lang) for result in matches]
     _write("\n\n".join(texts), args.output, out)
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
+    infos = [p for p in _registry(args).plugins() if args.all or not p.builtin]
+    if args.format == "json":
+        json.dump([attrs.asdict(p) for p in infos], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    w = _Words(args.lang)
+    if not infos:
+        print(
+            w(
+                "No plugins installed (--all also lists the built-in ones).",
+                "未安装插件（--all 可同时列出内置插件）。",
+            ),
+            file=out,
+        )
+        return EXIT_OK
+    for info in infos:
+        kind = w("built-in", "内置") if info.builtin else w("installed", "已安装")
+        print(f"{info.name} {info.version or ''} ({kind})".replace("  ", " "), file=out)
+        print(f"  {w('hooks', '钩子')}: {', '.join(info.hooks) or '—'}", file=out)
+        for label_en, label_zh, names in (
+            ("rule kinds", "规则类型", info.rule_kinds),
+            ("functions", "条件函数", info.functions),
+            ("rulesets", "规则集", info.rulesets),
+            ("event types", "活动类型", info.event_types),
+            ("data loaders", "数据格式", info.loaders),
+            ("reporters", "输出格式", info.reporters),
+        ):
+            if names:
+                print(f"  {w(label_en, label_zh)}: {', '.join(names)}", file=out)
     return EXIT_OK
 
 
@@ -369,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="language of messages (default: from the locale)",
     )
+    common.add_argument(
+        "--block-plugin",
+        action="append",
+        metavar="NAME",
+        help="do not load this plugin (repeatable; also DANGJIAN_RULES_BLOCK_PLUGINS)",
+    )
+    common.add_argument(
+        "--no-plugins",
+        action="store_true",
+        help="load no installed plugin (also DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
@@ -386,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             required=True,
             metavar="PATH",
-            help="a ruleset file or folder (repeat for several)",
+            help="a ruleset file, folder or installed ruleset id (repeat for several)",
         )
         sub.add_argument(
             "--data",
@@ -412,7 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", parents=[common], help="evaluate rulesets over data for a period"
     )
     data_options(evaluate)
-    evaluate.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    evaluate.add_argument(
+        "--format",
+        default="table",
+        help="table, json, csv, or a format a plugin adds (see `plugins --all`)",
+    )
     evaluate.add_argument(
         "--limit",
         type=int,
@@ -430,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(explain)
     explain.add_argument("--subject", "-s", required=True, help="member or organization id")
     explain.set_defaults(handler=cmd_explain)
+
+    plugins = commands.add_parser(
+        "plugins", parents=[common], help="list installed plugins and what they add"
+    )
+    plugins.add_argument("--all", action="store_true", help="also list the built-in plugins")
+    plugins.add_argument("--format", choices=["text", "json"], default="text")
+    plugins.set_defaults(handler=cmd_plugins)
 
     generate = commands.add_parser(
         "generate", parents=[common], help="write a synthetic county dataset (CSV folder)"
@@ -466,8 +369,11 @@ def main(
     except UsageError as exc:
         print(f"dangjian-rules: {exc}", file=err)
         return EXIT_ERROR
-    except DangjianError as exc:
+    except DangjianError as exc:  # plugin errors among them
         print(f"dangjian-rules: {exc}", file=err)
+        return EXIT_ERROR
+    except OSError as exc:  # e.g. an --output folder that does not exist
+        print(f"dangjian-rules: {exc.strerror or exc}: {exc.filename or ''}", file=err)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -19,6 +19,7 @@ from . import __version__
 from .errors import Problem, ProblemsFound
 from .model import Dataset, Event, Member, Organization
 from .period import Period, WindowKind, window_key, window_label
+from .plugins import Registry, default_registry
 from .result import (
     BUCKETS,
     SCHEMA_VERSION,
@@ -308,10 +309,12 @@ def evaluate(
     rulesets: Sequence[Ruleset] | Ruleset,
     dataset: Dataset,
     period: Period,
+    registry: Registry | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period.
 
-    Raises :class:`ProblemsFound` if a ruleset is not in force for the period.
+    Plugins' ``dangjian_rules_process_results`` wrappers see the run before it is
+    returned.  Raises :class:`ProblemsFound` if a ruleset is not in force for the period.
     """
     if isinstance(rulesets, Ruleset):
         rulesets = [rulesets]
@@ -320,10 +323,14 @@ def evaluate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(rulesets, dataset, period)
+        run = _evaluate(rulesets, dataset, period)
     finally:
         if collecting:
             gc.enable()
+    processed: RunResult = (registry or default_registry()).call(
+        "dangjian_rules_process_results", run=run
+    )
+    return processed
 
 
 def _evaluate(rulesets: Sequence[Ruleset], dataset: Dataset, period: Period) -> RunResult:

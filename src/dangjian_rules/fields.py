@@ -46,14 +46,12 @@ class FieldValueError(ValueError):
 def parse_date(text: str) -> dt.date:
     """Parse an ISO date ``2015-03-01``; also ``2015/3/1`` and ``2015.3.1`` as Excel writes."""
     cleaned = text.strip()
-    for sep in ("/", "."):
+    for sep in ("/", ".", "-"):
         if sep in cleaned:
             parts = cleaned.split(sep)
             if len(parts) == 3 and all(p.isdigit() for p in parts):
                 return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-    if len(cleaned) != 10:
-        raise ValueError(cleaned)
-    return dt.date.fromisoformat(cleaned)
+    raise ValueError(cleaned)
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -140,6 +138,16 @@ def coerce(spec: FieldSpec, value: object) -> AttributeValue:
                 "write the date as YYYY-MM-DD",
             ) from None
     raise AssertionError(kind)
+
+
+@attrs.frozen
+class EventType:
+    """A declared event type: its label, quantity unit and extra fields."""
+
+    id: str
+    label: str
+    quantity: str | None = None
+    fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
 
 
 @attrs.frozen

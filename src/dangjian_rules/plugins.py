@@ -2,16 +2,22 @@
 
 Built-in behaviour is registered as plugins in the fixed order of
 :data:`BUILTIN_PLUGINS`.  Installed plugins come from the ``dangjian_rules``
-entry-point group unless ``DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1`` is set.
+entry-point group.  Two switches, documented in docs/plugins.md:
+
+* ``DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1`` loads no installed plugin at all;
+* ``DANGJIAN_RULES_BLOCK_PLUGINS=name1,name2`` (or ``--block-plugin NAME`` on the
+  command line) skips the named plugins, installed or built-in.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import cast
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import attrs
 import pluggy
@@ -19,78 +25,254 @@ import pluggy
 from . import hookspecs
 from .errors import DangjianError
 from .expr import Function
+from .fields import EventType
+from .formats import DataLoader, Reporter
 from .rules import RuleKind
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "dangjian_rules.builtin.point_kinds",
     "dangjian_rules.builtin.functions",
+    "dangjian_rules.builtin.loaders",
+    "dangjian_rules.builtin.reporters",
+    "dangjian_rules.builtin.results",
 )
 DISABLE_AUTOLOAD_ENV = "DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD"
+BLOCK_ENV = "DANGJIAN_RULES_BLOCK_PLUGINS"
+
+_T = TypeVar("_T")
 
 
 class PluginError(DangjianError):
-    """A plugin failed to load or broke a rule of the framework."""
+    """A plugin failed to load, raised in a hook, or clashed with another plugin."""
 
 
-def new_plugin_manager(autoload: bool | None = None) -> pluggy.PluginManager:
-    """A plugin manager with the built-in plugins and, unless disabled, installed ones."""
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
+def _blocked_from_env() -> set[str]:
+    return {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering the distribution version of each installed plugin."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.versions: dict[str, str] = {}
+
+
+def new_plugin_manager(autoload: bool | None = None, blocked: Iterable[str] = ()) -> PluginManager:
+    """A checked plugin manager: built-ins, then (unless disabled) installed plugins."""
+    manager = PluginManager()
     manager.add_hookspecs(hookspecs)
+    for name in {*blocked, *_blocked_from_env()}:
+        manager.set_blocked(name)
     for name in BUILTIN_PLUGINS:
-        manager.register(importlib.import_module(name), name=name)
+        if not manager.is_blocked(name):
+            manager.register(importlib.import_module(name), name=name)
     if autoload is None:
-        autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") not in ("1", "true", "yes")
+        autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "").lower() not in ("1", "true", "yes")
     if autoload:
-        try:
-            manager.load_setuptools_entrypoints(hookspecs.PROJECT)
-        except Exception as exc:  # a broken third-party plugin must not show a traceback
-            raise PluginError(f"a plugin failed to load: {exc!r}") from exc
+        _load_entry_points(manager)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(str(exc)) from exc
+        raise PluginError(
+            f"plugin {exc.plugin!r} has a hook implementation that matches no hook: {exc}; "
+            "check the function name against docs/plugins.md"
+        ) from exc
     return manager
+
+
+def _load_entry_points(manager: PluginManager) -> None:
+    # One by one, so that a broken plugin is named in the error.
+    for dist in importlib.metadata.distributions():
+        for entry_point in dist.entry_points:
+            if entry_point.group != hookspecs.PROJECT:
+                continue
+            if manager.get_plugin(entry_point.name) or manager.is_blocked(entry_point.name):
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # any error in third-party code: name it, no traceback
+                raise PluginError(
+                    f'plugin "{entry_point.name}" ({dist.metadata["name"]}) failed to load: '
+                    f"{type(exc).__name__}: {exc}; fix or uninstall it, or block it with "
+                    f"{BLOCK_ENV}={entry_point.name}"
+                ) from exc
+            try:
+                manager.register(plugin, name=entry_point.name)
+            except ValueError as exc:
+                raise PluginError(f'plugin "{entry_point.name}": {exc}') from exc
+            manager.versions[entry_point.name] = dist.version
+
+
+@attrs.frozen
+class PluginInfo:
+    """One registered plugin, for ``dangjian-rules plugins``."""
+
+    name: str
+    version: str | None
+    builtin: bool
+    hooks: tuple[str, ...]
+    rule_kinds: tuple[str, ...]
+    functions: tuple[str, ...]
+    rulesets: tuple[str, ...]
+    event_types: tuple[str, ...]
+    loaders: tuple[str, ...]
+    reporters: tuple[str, ...]
 
 
 @attrs.frozen
 class Registry:
-    """What the plugins provide, by name."""
+    """What the plugins provide, by name, and the manager to call the other hooks on."""
 
+    manager: PluginManager = attrs.field(eq=False, repr=False)
     rule_kinds: Mapping[str, RuleKind]
     functions: Mapping[str, Function]
+    event_types: Mapping[str, EventType]
+    ruleset_paths: tuple[Path, ...]
+    loaders: tuple[DataLoader, ...]
+    reporters: Mapping[str, Reporter]
+    #: (hook family, provided name) → plugin name
+    owners: Mapping[tuple[str, str], str]
 
     @classmethod
-    def from_manager(cls, manager: pluggy.PluginManager) -> Registry:
-        kinds: dict[str, RuleKind] = {}
-        kind_owner: dict[str, str] = {}
-        functions: dict[str, Function] = {}
-        function_owner: dict[str, str] = {}
-        hook = manager.hook
-        # Walk implementations one by one so a clash can name both plugins.
-        for impl in reversed(hook.dangjian_rules_rule_kinds.get_hookimpls()):
-            owner = manager.get_name(impl.plugin) or repr(impl.plugin)
-            for kind in cast(Sequence[RuleKind], impl.function()):
-                if kind.name in kinds:
-                    raise PluginError(
-                        f'rule kind "{kind.name}" is added by both {kind_owner[kind.name]} '
-                        f"and {owner}; uninstall or block one of them"
+    def from_manager(cls, manager: PluginManager) -> Registry:
+        owners: dict[tuple[str, str], str] = {}
+
+        def collect(
+            hook_name: str, family: str, key: Callable[[_T], str], unique: bool = True
+        ) -> list[_T]:
+            items: list[_T] = []
+            seen: dict[str, str] = {}
+            for owner, provided in _call_each(manager, hook_name):
+                for item in cast(Sequence[_T], provided):
+                    name = key(item)
+                    if name in seen:
+                        if unique:
+                            raise PluginError(
+                                f'{family} "{name}" is added by both {seen[name]} and {owner}; '
+                                "uninstall or block one of them"
+                            )
+                        continue
+                    seen[name] = owner
+                    owners[(family, name)] = owner
+                    items.append(item)
+            return items
+
+        kinds: list[RuleKind] = collect("dangjian_rules_rule_kinds", "rule kind", lambda k: k.name)
+        functions: list[Function] = collect(
+            "dangjian_rules_condition_functions", "function", lambda f: f.name
+        )
+        event_types: list[EventType] = collect(
+            "dangjian_rules_event_types", "event type", lambda t: t.id
+        )
+        paths: list[str | os.PathLike[str]] = collect(
+            "dangjian_rules_rulesets", "ruleset", lambda p: os.fspath(p), False
+        )
+        loaders: list[DataLoader] = collect(
+            "dangjian_rules_data_loaders", "data loader", lambda d: d.name
+        )
+        reporters: list[Reporter] = collect(
+            "dangjian_rules_reporters", "reporter", lambda r: r.name
+        )
+        return cls(
+            manager=manager,
+            rule_kinds={k.name: k for k in kinds},
+            functions={f.name: f for f in functions},
+            event_types={t.id: t for t in event_types},
+            ruleset_paths=tuple(Path(os.fspath(p)) for p in paths),
+            loaders=tuple(loaders),
+            reporters={r.name: r for r in reporters},
+            owners=owners,
+        )
+
+    def call(self, hook_name: str, **kwargs: Any) -> Any:
+        """Call a hook, naming the plugin if one raises."""
+        hook = getattr(self.manager.hook, hook_name)
+        try:
+            return hook(**kwargs)
+        except DangjianError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"a plugin raised in {hook_name}: {type(exc).__name__}: {exc} "
+                f"(plugins implementing it: {', '.join(_implementers(self.manager, hook_name))})"
+            ) from exc
+
+    def loader_for(self, path: Path) -> DataLoader | None:
+        for loader in self.loaders:
+            if loader.accepts(path):
+                return loader
+        return None
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every registered plugin with what it provides, in registration order."""
+        infos: list[PluginInfo] = []
+        for name, plugin in self.manager.list_name_plugin():
+            if plugin is None:
+                continue
+            hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or ())
+
+            def provided(family: str, plugin_name: str = name) -> tuple[str, ...]:
+                return tuple(
+                    sorted(
+                        n
+                        for (f, n), owner in self.owners.items()
+                        if f == family and owner == plugin_name
                     )
-                kinds[kind.name] = kind
-                kind_owner[kind.name] = owner
-        for impl in reversed(hook.dangjian_rules_condition_functions.get_hookimpls()):
-            owner = manager.get_name(impl.plugin) or repr(impl.plugin)
-            for function in cast(Sequence[Function], impl.function()):
-                if function.name in functions:
-                    raise PluginError(
-                        f'condition function "{function.name}" is added by both '
-                        f"{function_owner[function.name]} and {owner}"
-                    )
-                functions[function.name] = function
-                function_owner[function.name] = owner
-        return cls(rule_kinds=kinds, functions=functions)
+                )
+
+            builtin = name in BUILTIN_PLUGINS
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    version=_own_version() if builtin else self.manager.versions.get(name),
+                    builtin=builtin,
+                    hooks=tuple(hooks),
+                    rule_kinds=provided("rule kind"),
+                    functions=provided("function"),
+                    rulesets=provided("ruleset"),
+                    event_types=provided("event type"),
+                    loaders=provided("data loader"),
+                    reporters=provided("reporter"),
+                )
+            )
+        return infos
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _implementers(manager: pluggy.PluginManager, hook_name: str) -> list[str]:
+    hook = getattr(manager.hook, hook_name)
+    return [manager.get_name(impl.plugin) or repr(impl.plugin) for impl in hook.get_hookimpls()]
+
+
+def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
+    """Each implementation's return value with its plugin's name, installed plugins first."""
+    out: list[tuple[str, object]] = []
+    hook = getattr(manager.hook, hook_name)
+    for impl in reversed(hook.get_hookimpls()):  # pluggy keeps them in registration order
+        owner = manager.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            out.append((owner, impl.function()))
+        except Exception as exc:  # third-party code: name plugin and hook, no traceback
+            raise PluginError(
+                f'plugin "{owner}" raised in {hook_name}: {type(exc).__name__}: {exc}'
+            ) from exc
+    return out
 
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     """The registry of the built-in and installed plugins (built once per process)."""
     return Registry.from_manager(new_plugin_manager())
+
+
+def registry_for(blocked: Sequence[str] = (), autoload: bool | None = None) -> Registry:
+    """The default registry, or a fresh one when plugins are blocked or autoload is set."""
+    if not blocked and autoload is None:
+        return default_registry()
+    return Registry.from_manager(new_plugin_manager(autoload=autoload, blocked=blocked))

@@ -23,7 +23,7 @@ from . import tomlpos
 from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
-from .fields import FIELD_TYPES, DataSchema, FieldSpec
+from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
 from .period import PER_WINDOW_ZH, WINDOW_KINDS
 from .plugins import Registry, default_registry
 from .rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
@@ -31,16 +31,6 @@ from .rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
 SUBJECTS = ("member", "organization")
 
 PathT = tuple[str | int, ...]
-
-
-@attrs.frozen
-class EventType:
-    """A declared event type: its label, quantity unit and extra fields."""
-
-    id: str
-    label: str
-    quantity: str | None = None
-    fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -478,7 +468,8 @@ class _Loader:
                 at_value=True,
             )
         member_fields, org_fields = self.declared_fields(top.get("fields", {}))
-        event_types = self.event_types(top.get("event_types", {}))
+        own_types = self.event_types(top.get("event_types", {}))
+        event_types = {**self.registry.event_types, **own_types}
         categories = self.categories(top.get("categories", []))
         rules = self.rules(
             top.get("rules", []), subject, event_types, member_fields, org_fields, categories
@@ -497,7 +488,11 @@ class _Loader:
             base=score.get("base", Decimal(0)),
             min=low,
             max=high,
-            event_types=event_types,
+            event_types={
+                t: event_types[t]
+                for t in sorted({*own_types, *(t for _, r in rules for t in r.on)})
+                if t in event_types
+            },
             member_fields=member_fields,
             organization_fields=org_fields,
             categories=tuple(categories),
@@ -994,9 +989,21 @@ def parse_ruleset(
         document = tomli.loads(source, parse_float=Decimal)
     except tomli.TOMLDecodeError as exc:
         return None, [_syntax_problem(exc, file)]
-    loader = _Loader(source, file, registry or default_registry())
+    registry = registry or default_registry()
+    loader = _Loader(source, file, registry)
     ruleset = loader.load(document, sha256)
-    return ruleset, sorted(loader.problems, key=Problem.sort_key)
+    problems = loader.problems
+    if ruleset is not None:
+        for found in registry.call(
+            "dangjian_rules_check_ruleset",
+            ruleset=ruleset,
+            document=document,
+            positions=loader.positions,
+        ):
+            problems.extend(attrs.evolve(p, file=p.file or file) for p in found)
+        if any(p.severity == "error" for p in problems):
+            ruleset = None
+    return ruleset, sorted(problems, key=Problem.sort_key)
 
 
 def load_ruleset(path: str | os.PathLike[str], registry: Registry | None = None) -> Ruleset:
@@ -1064,3 +1071,101 @@ def check_paths(
         _, found = parse_ruleset(data, os.fspath(file), registry)
         problems.extend(found)
     return sorted(problems, key=Problem.sort_key)
+
+
+def _duplicate_ids(rulesets: Sequence[Ruleset]) -> list[Problem]:
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for ruleset in rulesets:
+        if ruleset.id in seen:
+            problems.append(
+                Problem(
+                    code="DJ105",
+                    message=f'ruleset id "{ruleset.id}" is also used by {seen[ruleset.id]}',
+                    message_zh=f"规则集 id“{ruleset.id}”与 {seen[ruleset.id]} 重复",
+                    file=ruleset.source,
+                    path="ruleset.id",
+                    hint="give each ruleset its own id, or pass only one of them",
+                    hint_zh="每个规则集须有唯一 id，或只传入其中一个",
+                )
+            )
+        else:
+            seen[ruleset.id] = ruleset.source
+    return problems
+
+
+def packaged_rulesets(registry: Registry | None = None) -> dict[str, Path]:
+    """Ruleset id → file, for the rulesets that installed plugins ship."""
+    registry = registry or default_registry()
+    files, _ = ruleset_files(registry.ruleset_paths)
+    found: dict[str, Path] = {}
+    for file in files:
+        try:
+            document = tomli.loads(file.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
+            continue  # reported when the ruleset is used or checked
+        header = document.get("ruleset")
+        if isinstance(header, dict) and isinstance(header.get("id"), str):
+            found.setdefault(header["id"], file)
+    return found
+
+
+def load_rulesets(
+    references: Sequence[str | os.PathLike[str]], registry: Registry | None = None
+) -> list[Ruleset]:
+    """Load rulesets named by file, folder or (for plugins' rulesets) id.
+
+    Raises :class:`ProblemsFound` with every problem of every ruleset, including two
+    rulesets sharing an id.
+    """
+    registry = registry or default_registry()
+    paths: list[str | os.PathLike[str]] = []
+    packaged: dict[str, Path] | None = None
+    problems: list[Problem] = []
+    for reference in references:
+        if Path(reference).exists():
+            paths.append(reference)
+            continue
+        if packaged is None:
+            packaged = packaged_rulesets(registry)
+        text = os.fspath(reference)
+        if text in packaged:
+            paths.append(packaged[text])
+        else:
+            hint, hint_zh = suggestion(text, packaged)
+            problems.append(
+                Problem(
+                    code="DJ114",
+                    message="no such ruleset file, folder or installed ruleset id",
+                    message_zh="找不到该规则集文件、文件夹或已安装的规则集 id",
+                    file=text,
+                    hint=hint
+                    or "check the path; `dangjian-rules plugins` lists installed rulesets",
+                    hint_zh=hint_zh or "请检查路径；`dangjian-rules plugins` 可列出已安装的规则集",
+                )
+            )
+    files, missing = ruleset_files(paths)
+    problems.extend(missing)
+    rulesets: list[Ruleset] = []
+    for file in files:
+        try:
+            rulesets.append(load_ruleset(file, registry))
+        except ProblemsFound as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_ids(rulesets))
+    if problems:
+        raise ProblemsFound(problems)
+    if not rulesets:
+        raise ProblemsFound(
+            [
+                Problem(
+                    code="DJ114",
+                    message="no ruleset files (*.toml) found here",
+                    message_zh="此处没有规则集文件（*.toml）",
+                    file=", ".join(os.fspath(r) for r in references),
+                    hint="pass a .toml file or a folder holding some",
+                    hint_zh="请传入 .toml 文件或包含它们的文件夹",
+                )
+            ]
+        )
+    return rulesets

@@ -1,0 +1,92 @@
+"""Data loaders and reporters: the formats data comes in and results go out in.
+
+Built-in ones are plugins (``builtin/loaders.py``, ``builtin/reporters.py``); a plugin
+adds more through the ``dangjian_rules_data_loaders`` and ``dangjian_rules_reporters``
+hooks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import Language, Problem, ProblemsFound
+from .fields import DataSchema
+from .model import Dataset
+
+if TYPE_CHECKING:
+    from .plugins import Registry
+    from .result import RunResult
+    from .ruleset import Ruleset
+
+
+@attrs.frozen
+class DataLoader:
+    """Reads a dataset from a path it accepts."""
+
+    name: str
+    description: str
+    accepts: Callable[[Path], bool]
+    #: (path, schema of declared fields, encoding or None) → dataset; raises ProblemsFound
+    load: Callable[[Path, DataSchema, str | None], Dataset]
+
+
+@attrs.frozen
+class ReportOptions:
+    """What a reporter may be asked for on the command line."""
+
+    lang: Language = "en"
+    limit: int | None = None
+    with_trace: bool = True
+
+
+@attrs.frozen
+class Reporter:
+    """Renders a run as text: a table, JSON, CSV …"""
+
+    name: str
+    description: str
+    render: Callable[[RunResult, Sequence[Ruleset], ReportOptions], str]
+    #: encoding when written to a file (CSV gets a BOM so Excel reads Chinese right)
+    file_encoding: str = "utf-8"
+
+
+def load_data(
+    path: str | os.PathLike[str],
+    schema: DataSchema | None = None,
+    encoding: str | None = None,
+    registry: Registry | None = None,
+) -> Dataset:
+    """Load data with the first loader (installed plugins first) that accepts the path."""
+    from .plugins import default_registry
+
+    registry = registry or default_registry()
+    target = Path(path)
+    loader = registry.loader_for(target)
+    if loader is None:
+        names = ", ".join(loader.name for loader in registry.loaders)
+        raise ProblemsFound(
+            [
+                Problem(
+                    code="DJ211",
+                    message=(
+                        "no data here in a format I can read"
+                        if not target.exists()
+                        else "this data format is not known"
+                    )
+                    + f" (known formats: {names})",
+                    message_zh=("找不到数据" if not target.exists() else "无法识别的数据格式")
+                    + f"（可读取的格式：{names}）",
+                    file=os.fspath(path),
+                    hint="give a .json file or a folder with organizations.csv, members.csv and "
+                    "events.csv",
+                    hint_zh="请提供 .json 文件，或包含 organizations.csv、members.csv、events.csv "
+                    "的文件夹",
+                )
+            ]
+        )
+    return loader.load(target, schema or DataSchema(), encoding)
