@@ -23,6 +23,7 @@ from .plugins import Registry, default_registry
 from .result import (
     BUCKETS,
     SCHEMA_VERSION,
+    Adjustment,
     CategoryScore,
     DataRef,
     Limit,
@@ -35,7 +36,7 @@ from .result import (
     Veto,
 )
 from .rules import Cap, Rule
-from .ruleset import GradeScale, Ruleset
+from .ruleset import Category, GradeScale, Ruleset
 
 ENGINE = f"dangjian-rules {__version__}"
 ZERO = Decimal(0)
@@ -68,6 +69,42 @@ class _CompiledRule:
     effect: str
     slots: tuple[_CapSlot, ...]
     category: int | None
+    finishes: bool
+
+
+def _bounded_change(
+    change: Decimal,
+    category_total: Decimal | None,
+    category: Category | None,
+    total: Decimal,
+    score_min: Decimal | None,
+    score_max: Decimal | None,
+) -> tuple[Decimal, Limit | None]:
+    """How much of a subject-level change fits the category and score bounds."""
+    applied, limit = change, None
+    if change >= ZERO:
+        if category is not None and category.max is not None and category_total is not None:
+            room = max(category.max - category_total, ZERO)
+            if room < applied:
+                applied, limit = (
+                    room,
+                    Limit("category", category.id, None, None, "max", category.max),
+                )
+        if score_max is not None and max(score_max - total, ZERO) < applied:
+            applied = max(score_max - total, ZERO)
+            limit = Limit("score", "score", None, None, "max", score_max)
+    else:
+        if category is not None and category.min is not None and category_total is not None:
+            room = max(category_total - category.min, ZERO)
+            if room < -applied:
+                applied, limit = (
+                    -room,
+                    Limit("category", category.id, None, None, "min", category.min),
+                )
+        if score_min is not None and max(total - score_min, ZERO) < -applied:
+            applied = -max(total - score_min, ZERO)
+            limit = Limit("score", "score", None, None, "min", score_min)
+    return applied, limit
 
 
 @attrs.frozen
@@ -76,20 +113,31 @@ class CompiledRuleset:
 
     ruleset: Ruleset
     by_type: Mapping[str, tuple[_CompiledRule, ...]]
+    #: rules with subject-level adjustments, in ruleset order
+    finishing: tuple[_CompiledRule, ...]
 
     @classmethod
     def of(cls, ruleset: Ruleset) -> CompiledRuleset:
         category_index = {c.id: i for i, c in enumerate(ruleset.categories)}
         by_type: dict[str, list[_CompiledRule]] = {}
+        everything: list[_CompiledRule] = []
         for index, rule in enumerate(ruleset.rules):
             slots = [_CapSlot("rule", rule.id, cap, _window_function(cap.per)) for cap in rule.caps]
             category = category_index.get(rule.category) if rule.category else None
-            if category is not None and rule.award.effect == "add":
+            if category is not None and rule.award.effect == "points":
                 slots.extend(
                     _CapSlot("category", rule.category or "", cap, _window_function(cap.per))
                     for cap in ruleset.categories[category].caps
                 )
-            compiled = _CompiledRule(rule, index, rule.award.effect, tuple(slots), category)
+            compiled = _CompiledRule(
+                rule,
+                index,
+                rule.award.effect,
+                tuple(slots),
+                category,
+                rule.award.finish is not None,
+            )
+            everything.append(compiled)
             for type_id in rule.on:
                 by_type.setdefault(type_id, []).append(compiled)
         # Veto wins: veto rules claim an event before any points rule, whatever the order.
@@ -99,6 +147,7 @@ class CompiledRuleset:
                 k: tuple(sorted(v, key=lambda c: (c.effect != "veto", c.index)))
                 for k, v in by_type.items()
             },
+            tuple(c for c in everything if c.finishes),
         )
 
 
@@ -129,6 +178,7 @@ def evaluate_subject(
     score_max, score_min = ruleset.max, ruleset.min
     total = ruleset.base
     used: dict[tuple[int, int, int], Decimal] = {}
+    matched_events: dict[int, list[tuple[Event, Decimal]]] = {}
     counts = dict.fromkeys(BUCKETS, 0)
     trace: list[TraceEntry] = []
     vetoes: list[Veto] = []
@@ -148,7 +198,7 @@ def evaluate_subject(
         for candidate in candidates:
             condition = candidate.rule.condition
             if condition is None or condition.evaluate(event, member, organization):
-                amount = candidate.rule.award.amount(event)
+                amount = candidate.rule.award.amount(event, period)
                 if amount is not None:
                     matched = candidate
                     break
@@ -156,9 +206,6 @@ def evaluate_subject(
         if status != "approved":
             bucket = "pending" if status == "pending" else "returned"
             counts[bucket] += 1
-            nominal = None
-            if matched is not None and amount is not None:
-                nominal = -amount if matched.effect == "deduct" else amount
             trace.append(
                 TraceEntry(
                     event.id,
@@ -167,7 +214,7 @@ def evaluate_subject(
                     bucket,
                     matched.rule.id if matched else None,
                     None,
-                    nominal,
+                    amount if matched is not None and matched.effect != "veto" else None,
                     None,
                 )
             )
@@ -180,8 +227,7 @@ def evaluate_subject(
             )
             continue
         rule = matched.rule
-        effect = matched.effect
-        if effect == "veto":
+        if matched.effect == "veto":
             award = rule.award
             counts["veto"] += 1
             vetoes.append(
@@ -191,10 +237,14 @@ def evaluate_subject(
             continue
 
         # How much of the award fits under every cap and bound; the tightest one bites.
-        allowed = amount
+        # Caps limit the size of awards and deductions alike; bounds depend on direction.
+        adding = amount >= ZERO
+        allowed = amount if adding else -amount
         limit: Limit | None = None
         keys: list[tuple[int, int, int]] = []
         for slot_index, slot in enumerate(matched.slots):
+            if slot.owner_scope == "category" and not adding:
+                continue  # a category's caps limit what it gains, not what it loses
             key = (matched.index, slot_index, slot.window(day))
             keys.append(key)
             room = slot.cap.max - used.get(key, ZERO)
@@ -209,7 +259,7 @@ def evaluate_subject(
                     slot.cap.max,
                 )
         category = matched.category
-        if effect == "add":
+        if adding:
             if category is not None:
                 bound = cat_max[category]
                 if bound is not None:
@@ -223,7 +273,6 @@ def evaluate_subject(
                     allowed = room if room > ZERO else ZERO
                     limit = Limit("score", "score", None, None, "max", score_max)
             signed = allowed
-            nominal_signed = amount
         else:
             if category is not None:
                 bound = cat_min[category]
@@ -238,7 +287,6 @@ def evaluate_subject(
                     allowed = room if room > ZERO else ZERO
                     limit = Limit("score", "score", None, None, "min", score_min)
             signed = -allowed
-            nominal_signed = -amount
         if allowed > ZERO:
             for key in keys:
                 used[key] = used.get(key, ZERO) + allowed
@@ -252,9 +300,38 @@ def evaluate_subject(
         else:
             bucket = "capped"
         counts[bucket] += 1
-        trace.append(
-            TraceEntry(event.id, day, event.type, bucket, rule.id, signed, nominal_signed, limit)
-        )
+        if matched.finishes:
+            matched_events.setdefault(matched.index, []).append((event, signed))
+        trace.append(TraceEntry(event.id, day, event.type, bucket, rule.id, signed, amount, limit))
+
+    # Subject-level adjustments (e.g. a resolution rate), applied at the period's end.
+    adjustments: list[Adjustment] = []
+    for compiled_rule in compiled.finishing:
+        finish = compiled_rule.rule.award.finish
+        assert finish is not None
+        for change in finish(matched_events.get(compiled_rule.index, []), period):
+            category = compiled_rule.category
+            applied, limit = _bounded_change(
+                change.points,
+                cat_totals[category] if category is not None else None,
+                categories[category] if category is not None else None,
+                total,
+                score_min,
+                score_max,
+            )
+            if category is not None:
+                cat_totals[category] += applied
+            total += applied
+            adjustments.append(
+                Adjustment(
+                    compiled_rule.rule.id,
+                    applied,
+                    change.points,
+                    change.reason,
+                    change.reason_zh,
+                    limit,
+                )
+            )
 
     scale = _pick_scale(ruleset.grades, member, organization)
     score = total
@@ -280,6 +357,7 @@ def evaluate_subject(
             for i, c in enumerate(categories)
         ),
         vetoes=tuple(vetoes),
+        adjustments=tuple(adjustments),
         events=counts,
         trace=tuple(trace),
     )

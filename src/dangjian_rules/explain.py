@@ -115,6 +115,20 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
             count = f"{len(entries)} 条" if zh else f"{len(entries)} record(s)"
             lines.append(f"  {rule.label} [{rule.id}] ({detail}): {count}, {_signed(got)}")
             lines.extend(_entry_line(e, ruleset, lang) for e in entries)
+            for adjustment in result.adjustments:
+                if adjustment.rule != rule.id:
+                    continue
+                reason = adjustment.reason_zh if zh else adjustment.reason
+                text = f"    {'期末' if zh else 'at period end'}: {reason}  {_signed(adjustment.points)}"
+                if adjustment.limit is not None:
+                    cut = describe_limit(adjustment.limit, lang)
+                    nominal = _signed(adjustment.nominal)
+                    text += (
+                        f"  （应得 {nominal}，受{cut}限制）"
+                        if zh
+                        else f"  (of {nominal}; limited by {cut})"
+                    )
+                lines.append(text)
 
     for category in ruleset.categories:
         score = next(c.score for c in result.categories if c.id == category.id)

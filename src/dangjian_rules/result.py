@@ -94,6 +94,18 @@ class Veto:
 
 
 @attrs.frozen
+class Adjustment:
+    """A subject-level change a rule made at the period's end (not tied to one event)."""
+
+    rule: str
+    points: Decimal  # what counted (signed)
+    nominal: Decimal  # what the rule asked for
+    reason: str
+    reason_zh: str
+    limit: Limit | None
+
+
+@attrs.frozen
 class SubjectResult:
     """One subject's result under one ruleset, with its full explanation."""
 
@@ -105,6 +117,7 @@ class SubjectResult:
     scale: str | None
     categories: tuple[CategoryScore, ...]
     vetoes: tuple[Veto, ...]
+    adjustments: tuple[Adjustment, ...]
     events: Mapping[str, int]
     trace: tuple[TraceEntry, ...]
 
@@ -235,6 +248,17 @@ def subject_result_json(result: SubjectResult, with_trace: bool = True) -> dict[
             }
             for v in result.vetoes
         ],
+        "adjustments": [
+            {
+                "rule": a.rule,
+                "points": format_decimal(a.points),
+                "nominal": format_decimal(a.nominal),
+                "reason": a.reason,
+                "reason_zh": a.reason_zh,
+                "limit": _limit_json(a.limit),
+            }
+            for a in result.adjustments
+        ],
         "events": dict(result.events),
     }
     if with_trace:
@@ -306,6 +330,17 @@ def _subject_result(raw: Mapping[str, Any]) -> SubjectResult:
         vetoes=tuple(
             Veto(v["rule"], v["label"], v["event"], _date(v["date"]), v["grade"], _dec(v["score"]))
             for v in raw["vetoes"]
+        ),
+        adjustments=tuple(
+            Adjustment(
+                a["rule"],
+                Decimal(a["points"]),
+                Decimal(a["nominal"]),
+                a["reason"],
+                a["reason_zh"],
+                _limit(a["limit"]),
+            )
+            for a in raw["adjustments"]
         ),
         events=dict(raw["events"]),
         trace=tuple(

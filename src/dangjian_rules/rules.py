@@ -8,7 +8,7 @@ function, which returns what the engine needs: an :class:`Award`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -16,9 +16,9 @@ import attrs
 
 from .expr import Condition
 from .model import Event
-from .period import WindowKind
+from .period import Period, WindowKind
 
-Effect = Literal["add", "deduct", "veto"]
+Effect = Literal["points", "veto"]
 OptionType = Literal["decimal", "positive_decimal", "string", "boolean", "date"]
 
 
@@ -52,23 +52,37 @@ class RuleOptionError(ValueError):
 
 
 @attrs.frozen
+class SubjectChange:
+    """A subject-level change at the period's end, e.g. for a resolution rate."""
+
+    points: Decimal  # signed: positive adds, negative deducts
+    reason: str
+    reason_zh: str
+
+
+@attrs.frozen
 class Award:
     """How a rule turns one matching event into points.
 
-    ``amount`` returns the nominal (uncapped) size of the award, never negative, or
-    ``None`` when the event lacks what the rule needs (e.g. a quantity); the effect says
-    whether it is added, deducted or is a veto.
+    ``amount(event, period)`` returns the nominal (uncapped) change: positive adds,
+    negative deducts; ``None`` when the event lacks what the rule needs (e.g. a
+    quantity), so the next rule may claim it.  ``finish``, if given, is called once per
+    subject after all events, with the events this rule counted and the points each
+    got, and returns subject-level changes (bounded by category and score, not caps).
     """
 
     effect: Effect
-    amount: Callable[[Event], Decimal | None]
-    #: the largest single award, for the "cap below a single award" check; None if unbounded
+    amount: Callable[[Event, Period], Decimal | None]
+    #: the largest size of a single award, for the "cap below a single award" check
     largest: Decimal | None
-    #: how a person reads the award, e.g. "+0.5 per hour" / "每小时 +0.5"
+    #: how a person reads the award, e.g. "+0.5 per hour" / "每小时 +0.5 分"
     summary: str
     summary_zh: str
     veto_score: Decimal | None = None
     veto_grade: str | None = None
+    finish: Callable[[Sequence[tuple[Event, Decimal]], Period], Sequence[SubjectChange]] | None = (
+        None
+    )
 
 
 @attrs.frozen

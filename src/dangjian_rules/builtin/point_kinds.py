@@ -8,7 +8,8 @@ from typing import Any
 
 from ..hookspecs import hookimpl
 from ..model import Event
-from ..rules import Award, BuildContext, Effect, Option, RuleKind, RuleOptionError
+from ..period import Period
+from ..rules import Award, BuildContext, Option, RuleKind, RuleOptionError
 
 _AMOUNT_OPTIONS = (
     Option("points", "positive_decimal", "points for each matching event"),
@@ -23,8 +24,8 @@ _AMOUNT_OPTIONS = (
 _UNIT_ZH = {"hours": "小时", "days": "天", "times": "次", "yuan": "元", "units": "单位"}
 
 
-def _per_unit(rate: Decimal, uses_days: bool) -> Callable[[Event], Decimal | None]:
-    def amount(event: Event) -> Decimal | None:
+def _per_unit(rate: Decimal, uses_days: bool) -> Callable[[Event, Period], Decimal | None]:
+    def amount(event: Event, period: Period) -> Decimal | None:
         if event.quantity is not None:
             return rate * event.quantity
         if uses_days:
@@ -34,8 +35,8 @@ def _per_unit(rate: Decimal, uses_days: bool) -> Callable[[Event], Decimal | Non
     return amount
 
 
-def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext], Award]:
-    sign = "+" if effect == "add" else "−"
+def _amount_award(deducts: bool) -> Callable[[Mapping[str, Any], BuildContext], Award]:
+    sign = "−" if deducts else "+"
 
     def build(options: Mapping[str, Any], context: BuildContext) -> Award:
         fixed: Decimal | None = options.get("points")
@@ -49,13 +50,13 @@ def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext],
                 "固定分值写 points = 1；按时长计分写 points_per_unit = 0.5",
             )
         if fixed is not None:
-            value = fixed
+            value = -fixed if deducts else fixed
             return Award(
-                effect=effect,
-                amount=lambda event: value,
-                largest=value,
-                summary=f"{sign}{value} each",
-                summary_zh=f"每次 {sign}{value} 分",
+                effect="points",
+                amount=lambda event, period: value,
+                largest=fixed,
+                summary=f"{sign}{fixed} each",
+                summary_zh=f"每次 {sign}{fixed} 分",
             )
         units = {context.quantity_units.get(t) for t in context.quantity_units}
         if None in units:
@@ -73,8 +74,8 @@ def _amount_award(effect: Effect) -> Callable[[Mapping[str, Any], BuildContext],
         unit_zh = "/".join(_UNIT_ZH.get(u, u) for u in sorted(u for u in units if u is not None))
         uses_days = units == {"days"}
         return Award(
-            effect=effect,
-            amount=_per_unit(rate, uses_days),
+            effect="points",
+            amount=_per_unit(-rate if deducts else rate, uses_days),
             largest=None,
             summary=f"{sign}{rate} per {unit.rstrip('s')}",
             summary_zh=f"每{unit_zh} {sign}{rate} 分",
@@ -96,7 +97,7 @@ def _build_veto(options: Mapping[str, Any], context: BuildContext) -> Award:
         parts_zh.append(f"得分记为 {score}")
     return Award(
         effect="veto",
-        amount=lambda event: Decimal(0),
+        amount=lambda event, period: Decimal(0),
         largest=Decimal(0),
         summary=", ".join(parts),
         summary_zh="，".join(parts_zh),
@@ -109,13 +110,13 @@ POINTS = RuleKind(
     name="points",
     description="Adds points for each matching event (fixed, or per hour/day/unit).",
     options=_AMOUNT_OPTIONS,
-    build=_amount_award("add"),
+    build=_amount_award(deducts=False),
 )
 DEDUCTION = RuleKind(
     name="deduction",
     description="Deducts points for each matching event (fixed, or per unit).",
     options=_AMOUNT_OPTIONS,
-    build=_amount_award("deduct"),
+    build=_amount_award(deducts=True),
 )
 VETO = RuleKind(
     name="veto",
