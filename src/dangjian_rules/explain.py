@@ -101,7 +101,9 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
             if rule.id not in rule_ids:
                 continue
             entries = by_rule.get(rule.id, [])
-            got = sum((e.points or Decimal(0) for e in entries), Decimal(0))
+            got = sum((e.points or Decimal(0) for e in entries), Decimal(0)) + sum(
+                (a.points for a in result.adjustments if a.rule == rule.id), Decimal(0)
+            )
             award = rule.award.summary_zh if zh else rule.award.summary
             caps = ", ".join(
                 (

@@ -204,6 +204,19 @@ class Registry:
                 return loader
         return None
 
+    def _ruleset_ids(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """The ids of the packaged rulesets found under ``paths``."""
+        from .ruleset import packaged_rulesets
+
+        roots = [Path(p) for p in paths]
+        return tuple(
+            sorted(
+                ruleset_id
+                for ruleset_id, file in packaged_rulesets(self).items()
+                if any(file == root or root in file.parents for root in roots)
+            )
+        )
+
     def plugins(self) -> list[PluginInfo]:
         """Every registered plugin with what it provides, in registration order."""
         infos: list[PluginInfo] = []
@@ -230,7 +243,7 @@ class Registry:
                     hooks=tuple(hooks),
                     rule_kinds=provided("rule kind"),
                     functions=provided("function"),
-                    rulesets=provided("ruleset"),
+                    rulesets=self._ruleset_ids(provided("ruleset")),
                     event_types=provided("event type"),
                     loaders=provided("data loader"),
                     reporters=provided("reporter"),
@@ -265,9 +278,14 @@ def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str,
     return out
 
 
-@lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    """The registry of the built-in and installed plugins (built once per process)."""
+    """The registry of the built-in and installed plugins, built once per setting of the
+    two environment variables."""
+    return _cached_registry(os.environ.get(DISABLE_AUTOLOAD_ENV), os.environ.get(BLOCK_ENV))
+
+
+@lru_cache(maxsize=4)
+def _cached_registry(disable_autoload: str | None, blocked: str | None) -> Registry:
     return Registry.from_manager(new_plugin_manager())
 
 
