@@ -58,8 +58,11 @@ class PluginManager(pluggy.PluginManager):
         self.versions: dict[str, str] = {}
 
 
-def new_plugin_manager(autoload: bool | None = None, blocked: Iterable[str] = ()) -> PluginManager:
-    """A checked plugin manager: built-ins, then (unless disabled) installed plugins."""
+def new_plugin_manager(
+    autoload: bool | None = None, blocked: Iterable[str] = (), extra: Sequence[object] = ()
+) -> PluginManager:
+    """A checked plugin manager: built-ins, then (unless disabled) installed plugins, then
+    ``extra`` plugin objects (tests register inline plugins this way)."""
     manager = PluginManager()
     manager.add_hookspecs(hookspecs)
     for name in {*blocked, *_blocked_from_env()}:
@@ -71,14 +74,33 @@ def new_plugin_manager(autoload: bool | None = None, blocked: Iterable[str] = ()
         autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "").lower() not in ("1", "true", "yes")
     if autoload:
         _load_entry_points(manager)
+    for index, plugin in enumerate(extra):
+        manager.register(plugin, name=getattr(plugin, "__name__", f"inline-{index}"))
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(
-            f"plugin {exc.plugin!r} has a hook implementation that matches no hook: {exc}; "
-            "check the function name against docs/plugins.md"
-        ) from exc
+        raise PluginError(_unknown_hook_message(manager, exc.plugin)) from exc
     return manager
+
+
+def _unknown_hook_message(manager: PluginManager, plugin: object) -> str:
+    from .errors import suggestion
+
+    known = [name for name in dir(hookspecs) if name.startswith("dangjian_rules_")]
+    unknown = sorted(
+        name
+        for name, caller in vars(manager.hook).items()
+        if not name.startswith("_")
+        and not caller.has_spec()
+        and any(impl.plugin is plugin for impl in caller.get_hookimpls())
+    )
+    name = unknown[0] if unknown else "?"
+    hint, _ = suggestion(name, known)
+    return (
+        f'plugin "{manager.get_name(plugin)}" implements "{name}", which is not a hook'
+        + (f"; {hint}" if hint else "")
+        + " (every hook is listed in docs/plugins.md)"
+    )
 
 
 def _load_entry_points(manager: PluginManager) -> None:

@@ -133,11 +133,7 @@ class DatasetBuilder:
 
 def make_registry(*plugins: object) -> Registry:
     """Built-in plugins plus ``plugins`` (modules or objects with ``@hookimpl``s)."""
-    manager = new_plugin_manager(autoload=False)
-    for index, plugin in enumerate(plugins):
-        manager.register(plugin, name=getattr(plugin, "__name__", f"inline-{index}"))
-    manager.check_pending()
-    return Registry.from_manager(manager)
+    return Registry.from_manager(new_plugin_manager(autoload=False, extra=plugins))
 
 
 def evaluate_ruleset(

@@ -1,0 +1,292 @@
+"""The plugin framework: hooks, built-ins as plugins, discovery, blocking, and plugin errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import types
+from collections.abc import Generator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from dangjian_rules import hookimpl
+from dangjian_rules.cli import main
+from dangjian_rules.errors import Problem
+from dangjian_rules.expr import DECIMAL, Function
+from dangjian_rules.fields import EventType, FieldSpec
+from dangjian_rules.formats import DataLoader, Reporter, load_data
+from dangjian_rules.plugins import (
+    BUILTIN_PLUGINS,
+    PluginError,
+    Registry,
+    new_plugin_manager,
+)
+from dangjian_rules.result import RunResult
+from dangjian_rules.rules import Award, Option, RuleKind
+from dangjian_rules.ruleset import parse_ruleset
+from dangjian_rules.testing import DatasetBuilder, evaluate_ruleset, make_registry
+
+CARD = """
+[ruleset]
+id = "t.card"
+name = "卡"
+version = "1"
+subject = "member"
+
+[event_types.meeting]
+label = "会议"
+
+[[rules]]
+id = "meeting"
+label = "会议"
+kind = "points"
+on = "meeting"
+points = 1
+"""
+
+
+def _bonus_kind(name: str = "bonus") -> RuleKind:
+    return RuleKind(
+        name,
+        "a fixed bonus",
+        (Option("amount", "positive_decimal", "points", required=True),),
+        build=lambda options, context: Award(
+            "points",
+            lambda event, period: options["amount"],
+            options["amount"],
+            f"+{options['amount']}",
+            f"+{options['amount']}",
+        ),
+    )
+
+
+class KindPlugin:
+    @hookimpl
+    def dangjian_rules_rule_kinds(self) -> Sequence[RuleKind]:
+        return [_bonus_kind()]
+
+
+def test_builtins_are_plugins_in_a_fixed_order() -> None:
+    registry = make_registry()
+    names = [name for name, _ in registry.manager.list_name_plugin()]
+    assert names == list(BUILTIN_PLUGINS)
+    assert sorted(registry.rule_kinds) == ["deduction", "points", "veto"]
+    assert sorted(registry.reporters) == ["csv", "json", "table"]
+    assert [loader.name for loader in registry.loaders] == ["json", "csv-folder"]
+
+
+def test_an_inline_plugin_adds_a_rule_kind() -> None:
+    card = CARD.replace('kind = "points"', 'kind = "bonus"').replace("points = 1", "amount = 3")
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+    result = evaluate_ruleset(card, data, plugins=[KindPlugin()]).results[0]
+    assert result.score == Decimal(3)
+
+
+def test_two_plugins_adding_one_kind_is_an_error_naming_both() -> None:
+    class Again:
+        @hookimpl
+        def dangjian_rules_rule_kinds(self) -> Sequence[RuleKind]:
+            return [_bonus_kind()]
+
+    with pytest.raises(PluginError) as caught:
+        make_registry(KindPlugin(), Again())
+    assert str(caught.value) == (
+        'rule kind "bonus" is added by both inline-1 and inline-0; uninstall or block one of them'
+    )
+    with pytest.raises(PluginError, match='rule kind "points" is added by both'):
+
+        class Shadow:
+            @hookimpl
+            def dangjian_rules_rule_kinds(self) -> Sequence[RuleKind]:
+                return [_bonus_kind("points")]
+
+        make_registry(Shadow())
+
+
+def test_a_misspelt_hook_is_an_error() -> None:
+    class Misspelt:
+        @hookimpl
+        def dangjian_rules_rule_kind(self) -> Sequence[RuleKind]:
+            return []
+
+    with pytest.raises(PluginError) as caught:
+        make_registry(Misspelt())
+    assert str(caught.value) == (
+        'plugin "inline-0" implements "dangjian_rules_rule_kind", which is not a hook; '
+        'did you mean "dangjian_rules_rule_kinds"? (every hook is listed in docs/plugins.md)'
+    )
+
+
+def test_a_hook_that_raises_is_named() -> None:
+    class Broken:
+        @hookimpl
+        def dangjian_rules_condition_functions(self) -> Sequence[Function]:
+            raise RuntimeError("database offline")
+
+    with pytest.raises(PluginError) as caught:
+        make_registry(Broken())
+    assert str(caught.value) == (
+        'plugin "inline-0" raised in dangjian_rules_condition_functions: '
+        "RuntimeError: database offline"
+    )
+
+
+def test_a_broken_installed_plugin_is_named_and_exits_two(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class BrokenEntryPoint:
+        group = "dangjian_rules"
+        name = "lingbao"
+
+        def load(self) -> object:
+            raise ImportError("No module named 'dangjian_rules_lingbao'")
+
+    class FakeDistribution:
+        def __init__(self) -> None:
+            self.entry_points = [BrokenEntryPoint()]
+            self.metadata = {"name": "dangjian-rules-lingbao"}
+            self.version = "0.3"
+
+    monkeypatch.setattr("importlib.metadata.distributions", lambda: [FakeDistribution()])
+    with pytest.raises(PluginError) as caught:
+        new_plugin_manager(autoload=True)
+    assert str(caught.value).startswith(
+        'plugin "lingbao" (dangjian-rules-lingbao) failed to load: ImportError: '
+        "No module named 'dangjian_rules_lingbao'; fix or uninstall it, or block it with "
+        "DANGJIAN_RULES_BLOCK_PLUGINS=lingbao"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.delenv("DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setenv("DANGJIAN_RULES_BLOCK_PLUGINS", "some-other")  # fresh registry
+    assert main(["plugins"], out=out, err=err) == 2
+    assert 'plugin "lingbao"' in err.getvalue() and "Traceback" not in err.getvalue()
+    monkeypatch.setenv("DANGJIAN_RULES_BLOCK_PLUGINS", "lingbao")
+    assert main(["plugins"], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_blocking_a_builtin_removes_what_it_adds() -> None:
+    manager = new_plugin_manager(autoload=False, blocked=["dangjian_rules.builtin.reporters"])
+    registry = Registry.from_manager(manager)
+    assert registry.reporters == {}
+
+
+def test_event_types_from_a_plugin_need_no_declaration() -> None:
+    class Types:
+        @hookimpl
+        def dangjian_rules_event_types(self) -> Sequence[EventType]:
+            return [
+                EventType(
+                    "volunteer", "志愿服务", "hours", {"urgent": FieldSpec("urgent", "boolean")}
+                )
+            ]
+
+    card = (
+        CARD.replace('[event_types.meeting]\nlabel = "会议"\n', "")
+        .replace('on = "meeting"', 'on = "volunteer"\nwhen = "event.urgent"')
+        .replace("points = 1", "points_per_unit = 0.5")
+    )
+    ruleset, problems = parse_ruleset(card, "card.toml", make_registry(Types()))
+    assert problems == [] and ruleset is not None
+    assert ruleset.event_types["volunteer"].label == "志愿服务"
+    assert ruleset.schema.events["volunteer"]["urgent"].type == "boolean"
+
+
+def test_check_hook_problems_are_located_in_the_ruleset_file() -> None:
+    class Strict:
+        @hookimpl
+        def dangjian_rules_check_ruleset(
+            self, ruleset: Any, document: Any, positions: Any
+        ) -> Sequence[Problem]:
+            line, column = positions.locate(("rules", 0, "points"))
+            return [Problem("XX101", "points too low", "分值太低", line=line, column=column)]
+
+    ruleset, problems = parse_ruleset(CARD, "card.toml", make_registry(Strict()))
+    assert ruleset is None
+    assert [(p.code, p.file, p.line, p.column) for p in problems] == [("XX101", "card.toml", 16, 1)]
+
+
+def test_result_wrappers_see_and_change_the_run() -> None:
+    class Stamp:
+        @hookimpl(wrapper=True)
+        def dangjian_rules_process_results(self, run: RunResult) -> Generator[None, Any, Any]:
+            inner: RunResult = yield
+            return attrs.evolve(inner, engine=inner.engine + " +stamp")
+
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+    run = evaluate_ruleset(CARD, data, plugins=[Stamp()])
+    assert run.engine.endswith(" +stamp")
+    assert run.results[0].score == 1
+
+
+def test_plugin_loaders_and_reporters_come_before_builtins(tmp_path: Path) -> None:
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+
+    class Formats:
+        @hookimpl
+        def dangjian_rules_data_loaders(self) -> Sequence[DataLoader]:
+            return [
+                DataLoader(
+                    "memory",
+                    "test data",
+                    lambda p: p.suffix == ".mem",
+                    lambda p, schema, encoding: data,
+                )
+            ]
+
+        @hookimpl
+        def dangjian_rules_reporters(self) -> Sequence[Reporter]:
+            return [
+                Reporter(
+                    "count",
+                    "how many results",
+                    lambda run, rulesets, options: str(len(run.results)),
+                )
+            ]
+
+    registry = make_registry(Formats())
+    assert registry.loaders[0].name == "memory"
+    assert load_data(tmp_path / "x.mem", registry=registry) is data
+    assert (
+        registry.reporters["count"].render(
+            evaluate_ruleset(CARD, data),
+            [],
+            None,  # type: ignore[arg-type]
+        )
+        == "1"
+    )
+
+
+def test_functions_from_plugins_are_type_checked() -> None:
+    class Double:
+        @hookimpl
+        def dangjian_rules_condition_functions(self) -> Sequence[Function]:
+            return [Function("double", (DECIMAL,), DECIMAL, lambda x: x * 2)]
+
+    card = CARD.replace('on = "meeting"', 'on = "meeting"\nwhen = "double(event.quantity) > 2"')
+    assert parse_ruleset(card, "c.toml", make_registry(Double()))[1] == []
+    card = CARD.replace('on = "meeting"', 'on = "meeting"\nwhen = \'double("x") > 2\'')
+    (problem,) = parse_ruleset(card, "c.toml", make_registry(Double()))[1]
+    assert problem.code == "DJ108"
+    assert problem.message.endswith("expected a decimal value here, got string")
+
+
+def test_plugins_command_lists_builtins_with_all() -> None:
+    out = io.StringIO()
+    assert main(["plugins", "--all", "--format", "json", "--no-plugins"], out=out) == 0
+    listed = json.loads(out.getvalue())
+    assert [p["name"] for p in listed] == list(BUILTIN_PLUGINS)
+    assert listed[0]["rule_kinds"] == ["deduction", "points", "veto"]
+    assert listed[0]["hooks"] == ["dangjian_rules_rule_kinds"]
+    out = io.StringIO()
+    assert main(["plugins", "--no-plugins", "--lang", "en"], out=out) == 0
+    assert out.getvalue() == "No plugins installed (--all also lists the built-in ones).\n"
+
+
+def test_builtin_plugin_modules_exist() -> None:
+    for name in BUILTIN_PLUGINS:
+        module = __import__(name, fromlist=["_"])
+        assert isinstance(module, types.ModuleType)
