@@ -234,6 +234,34 @@ def cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
+    from .template import write_plugin
+
+    folder, names, written = write_plugin(args.name, args.out, args.county_label)
+    w = _Words(args.lang)
+    print(
+        w(
+            f"Wrote the plugin {names.dist} ({len(written)} files) to {folder}:",
+            f"已生成插件 {names.dist}（{len(written)} 个文件），写入 {folder}：",
+        ),
+        file=out,
+    )
+    for relative in written:
+        print(f"  {relative}", file=out)
+    print(
+        w(
+            f'rule kind "{names.name}_bonus", function {names.name}_weekday(date), '
+            f"ruleset {names.name}.example. Next, in that folder:",
+            f"规则类型“{names.name}_bonus”、条件函数 {names.name}_weekday(date)、"
+            f"规则集 {names.name}.example。下一步，在该文件夹中：",
+        ),
+        file=out,
+    )
+    print('  pip install -e ".[test]"', file=out)
+    print("  python -m pytest", file=out)
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------- parser
 
 
@@ -342,6 +370,39 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--year", type=int, default=2015)
     generate.add_argument("--out", required=True, metavar="DIR")
     generate.set_defaults(handler=cmd_generate)
+
+    new_plugin = commands.add_parser(
+        "new-plugin",
+        help="start a county plugin: write dangjian-rules-NAME/ from a template",
+        description=(
+            "Write a new plugin package dangjian-rules-NAME/ (into --out, default the current "
+            "folder): pyproject.toml with the entry point, a rule kind NAME_bonus, a "
+            "condition function NAME_weekday(date), a packaged ruleset NAME.example, tests "
+            'using the dangjian-rules fixtures, a README. Then: pip install -e ".[test]" '
+            "and python -m pytest in that folder. An existing folder is never overwritten."
+        ),
+    )
+    new_plugin.add_argument(
+        "name",
+        metavar="NAME",
+        help='short ASCII name, e.g. "lingbao": letters, digits, - and _; lowercased',
+    )
+    new_plugin.add_argument(
+        "--out", default=".", metavar="DIR", help="where to write it (default: here)"
+    )
+    new_plugin.add_argument(
+        "--county-label",
+        metavar="TEXT",
+        default=None,
+        help="how people call the county, e.g. 灵宝市 (default: NAME)",
+    )
+    new_plugin.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=None,
+        help="language of messages (default: from the locale)",
+    )
+    new_plugin.set_defaults(handler=cmd_new_plugin)
     return parser
 
 
