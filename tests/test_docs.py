@@ -122,9 +122,8 @@ def test_python_example_runs(block: Block) -> None:
         exec(code, {"__name__": "__docs__"})
 
 
-@pytest.mark.usefixtures("at_root")
-@pytest.mark.parametrize("block", OUTPUT_BLOCKS, ids=[b.id for b in OUTPUT_BLOCKS])
-def test_command_output_is_real(block: Block, tmp_path: Path) -> None:
+def command_output(block: Block, tmp_path: Path) -> tuple[str, int]:
+    """What the command in the block's marker prints, and its exit code."""
     command = _OUTPUT.match(block.before)
     assert command is not None
     args = [arg.replace("$TMP", str(tmp_path)) for arg in shlex.split(command[2])]
@@ -135,7 +134,16 @@ def test_command_output_is_real(block: Block, tmp_path: Path) -> None:
     output = buffer.getvalue().replace(str(tmp_path), "$TMP")
     if command[1]:  # JSON, shown indented
         output = json.dumps(json.loads(output), ensure_ascii=False, indent=2) + "\n"
-    assert output == block.text
+    return output, code
+
+
+@pytest.mark.usefixtures("at_root")
+@pytest.mark.parametrize("block", OUTPUT_BLOCKS, ids=[b.id for b in OUTPUT_BLOCKS])
+def test_command_output_is_real(block: Block, tmp_path: Path) -> None:
+    output, code = command_output(block, tmp_path)
+    assert output == block.text, "run `python tests/test_docs.py` to update, then review"
+    command = _OUTPUT.match(block.before)
+    assert command is not None
     if command[3] is not None:
         assert code == int(command[3])
 
@@ -167,3 +175,23 @@ def test_every_problem_code_is_documented() -> None:
         emitted = {code for code in emitted if not code.startswith("DJ2")}
     missing = sorted(emitted - documented)
     assert not missing, f"problem codes emitted by src/ but not documented in docs/: {missing}"
+
+
+if __name__ == "__main__":  # rewrite the command outputs shown in the docs; review the diff
+    import os
+    import tempfile
+
+    os.chdir(ROOT)
+    os.environ["LANG"] = "C.UTF-8"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        os.environ.pop(name, None)
+    for doc in DOC_FILES:
+        lines = doc.read_text(encoding="utf-8").splitlines(keepends=True)
+        for block in sorted(
+            (b for b in OUTPUT_BLOCKS if b.file == doc), key=lambda b: b.line, reverse=True
+        ):
+            with tempfile.TemporaryDirectory() as tmp:
+                output, _ = command_output(block, Path(tmp))
+            old_lines = block.text.count("\n")
+            lines[block.line : block.line + old_lines] = output.splitlines(keepends=True)
+        doc.write_text("".join(lines), encoding="utf-8")

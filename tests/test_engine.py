@@ -338,3 +338,29 @@ def test_veto_rules_claim_events_before_points_rules_whatever_their_order() -> N
     long_meeting = Event("L", "meeting", dt.date(2015, 3, 1), member="M1", end=dt.date(2015, 3, 2))
     result = evaluate(ruleset, dataset([long_meeting]), YEAR).results[0]
     assert result.trace[0].bucket == "veto" and result.grade == "不合格"
+
+
+def test_a_category_cap_is_shared_by_its_rules() -> None:
+    source = CARD.replace(
+        'label = "组织生活"\nmax = 10',
+        'label = "组织生活"\nmax = 10\ncaps = [{ per = "month", max = 2 }]',
+    ).replace(
+        '[[rules]]\nid = "volunteer"',
+        '[[rules]]\nid = "meeting-2"\nlabel = "会议二"\nkind = "points"\ncategory = "life"\n'
+        'on = "bonus"\npoints = 2\n\n[[rules]]\nid = "volunteer"',
+    )
+    ruleset, problems = parse_ruleset(source, "card.toml")
+    assert ruleset is not None, problems
+    events = [
+        ev("A", "meeting", "2015-03-01"),
+        ev("B", "bonus", "2015-03-02", attributes={"level": "county"}),
+    ]
+    result = evaluate(ruleset, dataset(events), YEAR).results[0]
+    assert next(c.score for c in result.categories if c.id == "life") == 2
+    limited = next(t for t in result.trace if t.event == "B")
+    assert limited.bucket == "partial" and limited.limit is not None
+    assert (limited.limit.scope, limited.limit.owner, limited.limit.window) == (
+        "category",
+        "life",
+        "2015-03",
+    )

@@ -60,6 +60,8 @@ class _CapSlot:
     owner: str
     cap: Cap
     window: Callable[[dt.date], int]
+    #: names the counter: a rule's caps count per rule, a category's across its rules
+    counter: tuple[str, int, int]
 
 
 @attrs.frozen
@@ -122,12 +124,21 @@ class CompiledRuleset:
         by_type: dict[str, list[_CompiledRule]] = {}
         everything: list[_CompiledRule] = []
         for index, rule in enumerate(ruleset.rules):
-            slots = [_CapSlot("rule", rule.id, cap, _window_function(cap.per)) for cap in rule.caps]
+            slots = [
+                _CapSlot("rule", rule.id, cap, _window_function(cap.per), ("rule", index, i))
+                for i, cap in enumerate(rule.caps)
+            ]
             category = category_index.get(rule.category) if rule.category else None
             if category is not None and rule.award.effect == "points":
                 slots.extend(
-                    _CapSlot("category", rule.category or "", cap, _window_function(cap.per))
-                    for cap in ruleset.categories[category].caps
+                    _CapSlot(
+                        "category",
+                        rule.category or "",
+                        cap,
+                        _window_function(cap.per),
+                        ("category", category, i),
+                    )
+                    for i, cap in enumerate(ruleset.categories[category].caps)
                 )
             compiled = _CompiledRule(
                 rule,
@@ -177,7 +188,7 @@ def evaluate_subject(
     cat_min = [c.min for c in categories]
     score_max, score_min = ruleset.max, ruleset.min
     total = ruleset.base
-    used: dict[tuple[int, int, int], Decimal] = {}
+    used: dict[tuple[tuple[str, int, int], int], Decimal] = {}
     matched_events: dict[int, list[tuple[Event, Decimal]]] = {}
     counts = dict.fromkeys(BUCKETS, 0)
     trace: list[TraceEntry] = []
@@ -241,11 +252,11 @@ def evaluate_subject(
         adding = amount >= ZERO
         allowed = amount if adding else -amount
         limit: Limit | None = None
-        keys: list[tuple[int, int, int]] = []
-        for slot_index, slot in enumerate(matched.slots):
+        keys: list[tuple[tuple[str, int, int], int]] = []
+        for slot in matched.slots:
             if slot.owner_scope == "category" and not adding:
                 continue  # a category's caps limit what it gains, not what it loses
-            key = (matched.index, slot_index, slot.window(day))
+            key = (slot.counter, slot.window(day))
             keys.append(key)
             room = slot.cap.max - used.get(key, ZERO)
             if room < allowed:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -727,13 +727,55 @@ class Condition:
         return bool(self.evaluate(event, member, organization))
 
 
+def _literal_texts(node: Node) -> list[Node]:
+    if node.op == "literal" and isinstance(node.value, str):
+        return [node]
+    if node.op == "list":
+        return [child for child in node.children if child.op == "literal"]
+    return []
+
+
+def check_choices(node: Node, choices: Mapping[tuple[str, str], Sequence[str]]) -> None:
+    """A text compared with a field that lists its values must be one of them."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        stack.extend(current.children)
+        if current.op != "compare" or current.value not in ("==", "!=", "in", "not in"):
+            continue
+        left, right = current.children
+        for field, other in ((left, right), (right, left)):
+            if field.op != "field" or tuple(field.value) not in choices:
+                continue
+            allowed = choices[tuple(field.value)]
+            for literal in _literal_texts(other):
+                if literal.value not in allowed:
+                    from .errors import suggestion
+
+                    hint, hint_zh = suggestion(literal.value, allowed)
+                    name = ".".join(field.value)
+                    raise ExprError(
+                        f'"{literal.value}" is not one of the values of {name}',
+                        f"“{literal.value}”不是 {name} 的可选值",
+                        literal.offset,
+                        hint,
+                        hint_zh,
+                    )
+
+
 def compile_condition(
-    source: str, env: Environment, functions: Mapping[str, Function]
+    source: str,
+    env: Environment,
+    functions: Mapping[str, Function],
+    choices: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Condition:
-    """Parse, check (must be true/false) and compile a condition."""
+    """Parse, check (must be true/false; texts among a field's declared values) and
+    compile a condition."""
     tree = parse(source)
     try:
         _want(tree, BOOLEAN, env, functions, truthy=True)
+        if choices:
+            check_choices(tree, choices)
     except ExprError as exc:
         exc.kind = "type"
         raise

@@ -53,6 +53,8 @@ ALIASES: dict[str, dict[str, str]] = {
         "通过": "approved",
         "已通过": "approved",
         "审核通过": "approved",
+        "已审核": "approved",
+        "已审": "approved",
         "待审核": "pending",
         "待审": "pending",
         "退回": "returned",
@@ -146,6 +148,11 @@ def record_dict(record: Organization | Member | Event) -> dict[str, object]:
     return {k: _plain(v) for k, v in out.items()}
 
 
+def _number(value: Decimal | None) -> str:
+    """5, 5.0 and 5.00 are one number: the fingerprint should not tell them apart."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
 def _canonical_line(record: Organization | Member | Event) -> str:
     # Plain text of every field, attributes sorted: stable across runs and machines, and
     # several times faster than JSON. str() of a list shows its items' repr, so the
@@ -155,7 +162,7 @@ def _canonical_line(record: Organization | Member | Event) -> str:
         e = record
         return (
             f"{e.id}\x1f{e.type}\x1f{e.date}\x1f{e.member}\x1f{e.organization}\x1f{e.end}"
-            f"\x1f{e.quantity}\x1f{e.status}\x1f{extra}"
+            f"\x1f{_number(e.quantity)}\x1f{e.status}\x1f{extra}"
         )
     if isinstance(record, Member):
         m = record

@@ -24,6 +24,7 @@ from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
+from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES
 from .period import PER_WINDOW_ZH, WINDOW_KINDS
 from .plugins import Registry, default_registry
 from .rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
@@ -176,6 +177,17 @@ GRADES: _Spec = {
     "bands": ("tables", True),
 }
 BAND: _Spec = {"grade": ("string", True), "min": ("decimal", True)}
+
+#: Fields every event has, readable in conditions as event.<name>.
+EVENT_CORE_FIELDS = {
+    "id": STRING,
+    "type": STRING,
+    "date": DATE,
+    "end": DATE,
+    "quantity": DECIMAL,
+    "status": STRING,
+    "days": DECIMAL,
+}
 
 _OPTION_TYPES = {
     "decimal": "decimal",
@@ -384,10 +396,23 @@ class _Loader:
         return value
 
     def condition(
-        self, text: str, path: PathT, env: Mapping[str, Mapping[str, str]]
+        self,
+        text: str,
+        path: PathT,
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]] | None = None,
     ) -> Condition | None:
+        choices: dict[tuple[str, str], Sequence[str]] = {
+            ("member", "status"): MEMBER_STATUSES,
+            ("organization", "kind"): ORGANIZATION_KINDS,
+            ("event", "status"): REVIEW_STATUSES,
+        }
+        for root, specs in (fields or {}).items():
+            for name, spec in specs.items():
+                if spec.values is not None:
+                    choices[(root, name)] = spec.values
         try:
-            return _compile_condition(text, env, self.registry.functions)
+            return _compile_condition(text, env, self.registry.functions, choices)
         except ExprError as exc:
             code = "DJ108" if exc.kind == "type" else "DJ107"
             self.report(
@@ -475,6 +500,7 @@ class _Loader:
             top.get("rules", []), subject, event_types, member_fields, org_fields, categories
         )
         grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
+        self.check_veto_grades(rules, grades)
         if self.problems and any(p.severity == "error" for p in self.problems):
             return None
         return Ruleset(
@@ -502,6 +528,25 @@ class _Loader:
             sha256=sha256,
         )
 
+    def check_veto_grades(
+        self, rules: Sequence[tuple[int, Rule]], grades: Sequence[GradeScale]
+    ) -> None:
+        """A veto rule's own grade must be a grade of some scale."""
+        names = {band.grade for scale in grades for band in scale.bands}
+        for index, rule in rules:
+            grade = rule.award.veto_grade
+            if grade is not None and grades and grade not in names:
+                hint, hint_zh = suggestion(grade, names)
+                self.report(
+                    "DJ106",
+                    ("rules", index, "grade"),
+                    f'veto grade "{grade}" of rule "{rule.id}" is not a grade of any scale',
+                    f"规则“{rule.id}”的否决等次“{grade}”不在任何等次表中",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+
     def field_specs(self, raw: object, path: PathT) -> dict[str, FieldSpec]:
         specs: dict[str, FieldSpec] = {}
         if not isinstance(raw, dict):
@@ -527,6 +572,17 @@ class _Loader:
                 )
                 continue
             values = entry.get("values")
+            if values is not None and kind != "string":
+                self.report(
+                    "DJ104",
+                    (*path, name, "values"),
+                    f'values can only be listed for a string field; "{name}" is {kind}',
+                    f"只有文本字段可以列出取值（values）；“{name}”的类型是 {kind}",
+                    'remove values, or make the field type = "string"',
+                    '请删除 values，或将字段类型改为 "string"',
+                    at_value=True,
+                )
+                values = None
             specs[name] = FieldSpec(
                 name=name,
                 type=kind,
@@ -550,7 +606,7 @@ class _Loader:
             path: PathT = ("event_types", type_id)
             entry = self.table(definition, EVENT_TYPE, path)
             fields = self.field_specs(entry.get("fields", {}), (*path, "fields"))
-            clash = sorted(set(fields) & {"id", "type", "date", "end", "quantity", "status"})
+            clash = sorted(set(fields) & set(EVENT_CORE_FIELDS))
             for name in clash:
                 self.report(
                     "DJ104",
@@ -685,13 +741,7 @@ class _Loader:
             }
         if event_fields is not None:
             env["event"] = {
-                "id": STRING,
-                "type": STRING,
-                "date": DATE,
-                "end": DATE,
-                "quantity": DECIMAL,
-                "status": STRING,
-                "days": DECIMAL,
+                **EVENT_CORE_FIELDS,
                 **{n: _FIELD_TYPE_TO_EXPR[s.type] for n, s in event_fields.items()},
             }
         return env
@@ -780,20 +830,28 @@ class _Loader:
                 shared = dict(event_types[known[0]].fields)
                 for type_id in known[1:]:
                     other = event_types[type_id].fields
-                    shared = {k: v for k, v in shared.items() if other.get(k) == v}
+                    shared = {
+                        k: v
+                        for k, v in shared.items()
+                        if k in other and (other[k].type, other[k].values) == (v.type, v.values)
+                    }
                 env = self.environment(subject, member_fields, org_fields, shared)
-                condition = self.condition(entry["when"], (*path, "when"), env)
+                declared = {"event": shared, "member": member_fields, "organization": org_fields}
+                condition = self.condition(entry["when"], (*path, "when"), env, declared)
             options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
-            bad_option = False
+            # An option that failed its type check was reported; building without it
+            # would only add a second, misleading problem.
+            bad_option = any(o.name in item and o.name not in entry for o in kind.options)
             for option in kind.options:
                 value = options.get(option.name)
                 if option.type == "positive_decimal" and value is not None and value <= 0:
                     bad_option = True
+                    where = _path_text((*path, option.name))
                     self.report(
                         "DJ104",
                         (*path, option.name),
-                        f"{option.name} must be greater than 0 (got {value})",
-                        f"{option.name} 应大于 0（实际为 {value}）",
+                        f"{where} must be greater than 0 (got {value})",
+                        f"{where} 应大于 0（实际为 {value}）",
                         'a deduction is written as a positive number under kind = "deduction"',
                         '扣分请写正数并使用 kind = "deduction"',
                         at_value=True,
@@ -908,7 +966,12 @@ class _Loader:
                 )
             applies = None
             if "applies" in entry:
-                applies = self.condition(entry["applies"], (*path, "applies"), env)
+                applies = self.condition(
+                    entry["applies"],
+                    (*path, "applies"),
+                    env,
+                    {"member": member_fields, "organization": org_fields},
+                )
             elif index != len(raw) - 1:
                 self.report(
                     "DJ109",
@@ -928,7 +991,7 @@ class _Loader:
                     bands=tuple(bands),
                 )
             )
-        if scales and scales[-1].applies is not None:
+        if scales and all(scale.applies is not None for scale in scales):
             self.report(
                 "DJ109",
                 ("grades", len(raw) - 1, "applies"),
@@ -1040,7 +1103,19 @@ def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.toml") if p.is_file()))
+            found = sorted(p for p in path.rglob("*.toml") if p.is_file())
+            if not found:
+                problems.append(
+                    Problem(
+                        code="DJ114",
+                        message="no ruleset files (*.toml) in this folder",
+                        message_zh="此文件夹中没有规则集文件（*.toml）",
+                        file=os.fspath(path),
+                        hint="check the path",
+                        hint_zh="请检查路径是否正确",
+                    )
+                )
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:

@@ -100,7 +100,7 @@ def test_option_problems_are_located() -> None:
     bad = CARD.replace("rate_points = 2", "").replace("fast_points = 0.5", "fast_points = -1")
     _, problems = parse_ruleset(bad, "card.toml", make_registry(hubin))
     assert [(p.code, p.line, p.message) for p in problems] == [
-        ("DJ104", 24, "fast_points must be greater than 0 (got -1)"),
+        ("DJ104", 24, "rules[0].fast_points must be greater than 0 (got -1)"),
     ]
     bad = CARD.replace("rate_points = 2", "")
     _, problems = parse_ruleset(bad, "card.toml", make_registry(hubin))
