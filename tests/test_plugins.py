@@ -290,3 +290,31 @@ def test_builtin_plugin_modules_exist() -> None:
     for name in BUILTIN_PLUGINS:
         module = __import__(name, fromlist=["_"])
         assert isinstance(module, types.ModuleType)
+
+
+def test_plugin_code_raising_during_a_run_is_named() -> None:
+    def explode(event: Any, period: Any) -> Decimal:
+        raise ZeroDivisionError("division by zero")
+
+    class Fragile:
+        __name__ = "fragile"
+
+        @hookimpl
+        def dangjian_rules_rule_kinds(self) -> Sequence[RuleKind]:
+            return [
+                RuleKind(
+                    "fragile",
+                    "raises",
+                    (),
+                    build=lambda options, context: Award("points", explode, None, "?", "?"),
+                )
+            ]
+
+    card = CARD.replace('kind = "points"', 'kind = "fragile"').replace("points = 1\n", "")
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+    with pytest.raises(PluginError) as caught:
+        evaluate_ruleset(card, data, plugins=[Fragile()])
+    assert str(caught.value) == (
+        'plugin "fragile" failed in rule "meeting" (kind "fragile"): '
+        "ZeroDivisionError: division by zero"
+    )

@@ -157,7 +157,9 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
         limit=None if args.limit == 0 else args.limit,
         with_trace=not args.summary,
     )
-    _write(reporter.render(run, rulesets, options), args.output, out, reporter.file_encoding)
+    with registry.guard(f'writing the "{reporter.name}" format'):
+        text = reporter.render(run, rulesets, options)
+    _write(text, args.output, out, reporter.file_encoding)
     return EXIT_OK
 
 

@@ -409,16 +409,17 @@ def evaluate(
         rulesets = [rulesets]
     # The engine allocates many small objects and creates no reference cycles; the
     # cyclic collector would only re-scan the whole dataset again and again (≈2× time).
+    registry = registry or default_registry()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        run = _evaluate(rulesets, dataset, period)
+        # Rule kinds from plugins run here: an exception in their code names the plugin.
+        with registry.guard("evaluating " + ", ".join(r.id for r in rulesets)):
+            run = _evaluate(rulesets, dataset, period)
     finally:
         if collecting:
             gc.enable()
-    processed: RunResult = (registry or default_registry()).call(
-        "dangjian_rules_process_results", run=run
-    )
+    processed: RunResult = registry.call("dangjian_rules_process_results", run=run)
     return processed
 
 

@@ -89,4 +89,5 @@ def load_data(
                 )
             ]
         )
-    return loader.load(target, schema or DataSchema(), encoding)
+    with registry.guard(f'loading data with the "{loader.name}" loader'):
+        return loader.load(target, schema or DataSchema(), encoding)

@@ -196,6 +196,12 @@ class Registry:
         reporters: list[Reporter] = collect(
             "dangjian_rules_reporters", "reporter", lambda r: r.name
         )
+        functions = [
+            f
+            if owners[("function", f.name)] in BUILTIN_PLUGINS
+            else _guarded_function(f, owners[("function", f.name)])
+            for f in functions
+        ]
         return cls(
             manager=manager,
             rule_kinds={k.name: k for k in kinds},
@@ -208,7 +214,7 @@ class Registry:
         )
 
     def call(self, hook_name: str, **kwargs: Any) -> Any:
-        """Call a hook, naming the plugin if one raises."""
+        """Call a hook, naming the plugin whose code raised, if one does."""
         hook = getattr(self.manager.hook, hook_name)
         try:
             return hook(**kwargs)
@@ -216,9 +222,31 @@ class Registry:
             raise
         except Exception as exc:
             raise PluginError(
-                f"a plugin raised in {hook_name}: {type(exc).__name__}: {exc} "
-                f"(plugins implementing it: {', '.join(_implementers(self.manager, hook_name))})"
+                f'plugin "{self.culprit(exc)}" raised in {hook_name}: {type(exc).__name__}: {exc}'
             ) from exc
+
+    def culprit(self, exc: BaseException) -> str:
+        """The plugin whose module the exception was raised from (innermost first)."""
+        modules = {
+            getattr(plugin, "__name__", type(plugin).__module__): name
+            for name, plugin in self.manager.list_name_plugin()
+            if plugin is not None
+        }
+        frames = []
+        tb = exc.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame.f_globals.get("__name__", ""))
+            tb = tb.tb_next
+        for module in reversed(frames):
+            for prefix, name in modules.items():
+                if module == prefix or module.startswith(prefix + "."):
+                    return name
+        return "unknown"
+
+    def guard(self, what: str) -> _Guard:
+        """``with registry.guard("loading data"):`` turns an exception raised by plugin
+        code (a loader, a reporter, a rule kind) into a PluginError naming the plugin."""
+        return _Guard(self, what)
 
     def loader_for(self, path: Path) -> DataLoader | None:
         for loader in self.loaders:
@@ -274,15 +302,47 @@ class Registry:
         return infos
 
 
+def _guarded_function(function: Function, owner: str) -> Function:
+    """A plugin's condition function whose exceptions name the plugin."""
+    implementation = function.implementation
+
+    def guarded(*args: Any) -> Any:
+        try:
+            return implementation(*args)
+        except Exception as exc:
+            raise PluginError(
+                f'plugin "{owner}" failed in condition function {function.name}(): '
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    return attrs.evolve(function, implementation=guarded)
+
+
+class _Guard:
+    def __init__(self, registry: Registry, what: str) -> None:
+        self.registry = registry
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if exc is None or isinstance(exc, (DangjianError, KeyboardInterrupt)):
+            return
+        if not isinstance(exc, Exception):
+            return
+        raise PluginError(
+            f'plugin "{self.registry.culprit(exc)}" failed while {self.what}: '
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
 def _own_version() -> str:
     from . import __version__
 
     return __version__
-
-
-def _implementers(manager: pluggy.PluginManager, hook_name: str) -> list[str]:
-    hook = getattr(manager.hook, hook_name)
-    return [manager.get_name(impl.plugin) or repr(impl.plugin) for impl in hook.get_hookimpls()]
 
 
 def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:

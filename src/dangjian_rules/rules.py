@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .errors import DangjianError
 from .expr import Condition
 from .model import Event
 from .period import Period, WindowKind
@@ -32,7 +33,7 @@ class Option:
     required: bool = False
 
 
-class RuleOptionError(ValueError):
+class RuleOptionError(DangjianError, ValueError):
     """Raised by a kind's ``build`` when its options do not fit together."""
 
     def __init__(

@@ -24,10 +24,10 @@ from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
-from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES
-from .period import PER_WINDOW_ZH, WINDOW_KINDS
-from .plugins import Registry, default_registry
-from .rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
+from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES, Event
+from .period import PER_WINDOW_ZH, WINDOW_KINDS, Period
+from .plugins import BUILTIN_PLUGINS, PluginError, Registry, default_registry
+from .rules import Award, BuildContext, Cap, Rule, RuleKind, RuleOptionError, SubjectChange
 
 SUBJECTS = ("member", "organization")
 
@@ -860,13 +860,17 @@ class _Loader:
                 self.caps(entry.get("caps", []), (*path, "caps"))
                 continue
             try:
-                award = kind.build(
-                    options,
-                    BuildContext(
-                        rule_id=entry["id"],
-                        quantity_units={t: event_types[t].quantity for t in known},
-                    ),
-                )
+                with self.registry.guard(f'building rule "{entry["id"]}" of kind "{kind.name}"'):
+                    award = kind.build(
+                        options,
+                        BuildContext(
+                            rule_id=entry["id"],
+                            quantity_units={t: event_types[t].quantity for t in known},
+                        ),
+                    )
+                owner = self.registry.owners.get(("rule kind", kind.name), "")
+                if owner not in BUILTIN_PLUGINS:
+                    award = _guarded(award, owner, kind.name, entry["id"])
             except RuleOptionError as exc:
                 self.caps(entry.get("caps", []), (*path, "caps"))
                 self.report(
@@ -1003,6 +1007,39 @@ class _Loader:
                 severity="warning",
             )
         return scales
+
+
+def _guarded(award: Award, owner: str, kind: str, rule_id: str) -> Award:
+    """The award with a plugin's code wrapped, so an exception in it names the plugin."""
+
+    def failed(exc: Exception) -> PluginError:
+        return PluginError(
+            f'plugin "{owner}" failed in rule "{rule_id}" (kind "{kind}"): '
+            f"{type(exc).__name__}: {exc}"
+        )
+
+    amount = award.amount
+
+    def guarded_amount(event: Event, period: Period) -> Decimal | None:
+        try:
+            return amount(event, period)
+        except Exception as exc:
+            raise failed(exc) from exc
+
+    finish = award.finish
+    guarded_finish = None
+    if finish is not None:
+
+        def guarded_finish(
+            counted: Sequence[tuple[Event, Decimal]], period: Period
+        ) -> Sequence[SubjectChange]:
+            assert finish is not None
+            try:
+                return finish(counted, period)
+            except Exception as exc:
+                raise failed(exc) from exc
+
+    return attrs.evolve(award, amount=guarded_amount, finish=guarded_finish)
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
