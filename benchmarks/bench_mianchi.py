@@ -171,7 +171,11 @@ def peak_rss_of_job() -> tuple[float, float]:
         "import io\n"
         "main(['evaluate', '-r', 'rulesets/mianchi', '-d', 'examples/mianchi-2015', "
         "'-p', '2015', '--format', 'json', '-o', '/dev/null'])\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM, not ru_maxrss: ru_maxrss survives fork+exec and would report the parent.
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+        "kib = int(hwm[0].split()[1]) if hwm else "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(time.perf_counter() - t, kib)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
