@@ -74,7 +74,10 @@ def test_builtins_are_plugins_in_a_fixed_order() -> None:
     registry = make_registry()
     names = [name for name, _ in registry.manager.list_name_plugin()]
     assert names == list(BUILTIN_PLUGINS)
-    assert sorted(registry.rule_kinds) == ["deduction", "points", "veto"]
+    assert sorted(registry.rule_kinds) == ["deduction", "measure", "points", "veto"]
+    assert sorted(registry.measure_kinds) == [
+        "cadence", "checklist", "count", "members", "result", "streak", "weighted"
+    ]
     assert sorted(registry.reporters) == ["csv", "json", "table"]
     assert [loader.name for loader in registry.loaders] == ["json", "csv-folder"]
 
@@ -279,7 +282,7 @@ def test_plugins_command_lists_builtins_with_all() -> None:
     assert main(["plugins", "--all", "--format", "json", "--no-plugins"], out=out) == 0
     listed = json.loads(out.getvalue())
     assert [p["name"] for p in listed] == list(BUILTIN_PLUGINS)
-    assert listed[0]["rule_kinds"] == ["deduction", "points", "veto"]
+    assert listed[0]["rule_kinds"] == ["deduction", "measure", "points", "veto"]
     assert listed[0]["hooks"] == ["dangjian_rules_rule_kinds"]
     out = io.StringIO()
     assert main(["plugins", "--no-plugins", "--lang", "en"], out=out) == 0

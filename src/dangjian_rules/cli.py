@@ -91,6 +91,7 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
     from .fields import DataSchema
     from .formats import load_data
     from .period import Period
+    from .result import read_result
     from .ruleset import load_rulesets
 
     registry = _registry(args)
@@ -100,7 +101,8 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
     for ruleset in rulesets:
         schema = schema.merge(ruleset.schema)
     dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
-    return evaluate(rulesets, dataset, period, registry), rulesets
+    previous = read_result(args.previous) if args.previous else None
+    return evaluate(rulesets, dataset, period, registry, previous), rulesets
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -204,6 +206,7 @@ def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  {w('hooks', '钩子')}: {', '.join(info.hooks) or '—'}", file=out)
         for label_en, label_zh, names in (
             ("rule kinds", "规则类型", info.rule_kinds),
+            ("measure kinds", "指标类型", info.measure_kinds),
             ("functions", "条件函数", info.functions),
             ("rulesets", "规则集", info.rulesets),
             ("event types", "活动类型", info.event_types),
@@ -329,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="encoding of the data files (default UTF-8; gb18030 for Excel/WPS files)",
         )
         sub.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
+        sub.add_argument(
+            "--previous",
+            metavar="FILE",
+            help="the JSON result of the previous period (for star and tier limits, previous.*)",
+        )
 
     evaluate = commands.add_parser(
         "evaluate", parents=[common], help="evaluate rulesets over data for a period"

@@ -17,6 +17,7 @@ import attrs
 
 from . import __version__
 from .errors import Problem, ProblemsFound
+from .measures import SubjectContext
 from .model import Dataset, Event, Member, Organization
 from .period import Period, WindowKind, window_key, window_label
 from .plugins import Registry, default_registry
@@ -27,6 +28,7 @@ from .result import (
     CategoryScore,
     DataRef,
     Limit,
+    Measured,
     PeriodRef,
     RulesetRef,
     RunResult,
@@ -35,8 +37,20 @@ from .result import (
     TraceEntry,
     Veto,
 )
-from .rules import Cap, Rule
+from .rules import Cap, EndContext, Rule
 from .ruleset import Category, GradeScale, Ruleset
+from .verdicts import (
+    Facts,
+    apply_quotas,
+    earn_stars,
+    earn_tier,
+    facts_for,
+    judge_flags,
+    limit_stars,
+    limit_tier,
+    rank_order,
+    select,
+)
 
 ENGINE = f"dangjian-rules {__version__}"
 ZERO = Decimal(0)
@@ -178,8 +192,16 @@ def evaluate_subject(
     organization: Organization | None,
     events: Sequence[Event],
     period: Period,
+    measures: Mapping[str, Measured] | None = None,
+    measured_ids: frozenset[str] = frozenset(),
 ) -> SubjectResult:
-    """One subject's result; ``events`` must be in (date, id) order."""
+    """One subject's points, grade and accounting; ``events`` must be in (date, id) order.
+
+    ``measures`` are the subject's measure values (computed first, for ``measure`` rules);
+    ``measured_ids`` the events given to a measure, accounted as "measured" when no points
+    rule claims them.
+    """
+    measures = measures or {}
     ruleset = compiled.ruleset
     by_type = compiled.by_type
     categories = ruleset.categories
@@ -231,6 +253,12 @@ def evaluate_subject(
             )
             continue
         if matched is None or amount is None:
+            if event.id in measured_ids:
+                counts["measured"] += 1
+                trace.append(
+                    TraceEntry(event.id, day, event.type, "measured", None, None, None, None)
+                )
+                continue
             counts["unmatched"] += 1
             note = "no rule for this event type" if not candidates else "no rule's condition held"
             trace.append(
@@ -320,7 +348,8 @@ def evaluate_subject(
     for compiled_rule in compiled.finishing:
         finish = compiled_rule.rule.award.finish
         assert finish is not None
-        for change in finish(matched_events.get(compiled_rule.index, []), period):
+        ending = EndContext(period, measures)
+        for change in finish(matched_events.get(compiled_rule.index, []), ending):
             category = compiled_rule.category
             applied, limit = _bounded_change(
                 change.points,
@@ -371,6 +400,7 @@ def evaluate_subject(
         adjustments=tuple(adjustments),
         events=counts,
         trace=tuple(trace),
+        measures=dict(measures),
     )
 
 
@@ -399,11 +429,15 @@ def evaluate(
     dataset: Dataset,
     period: Period,
     registry: Registry | None = None,
+    previous: RunResult | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period.
 
-    Plugins' ``dangjian_rules_process_results`` wrappers see the run before it is
-    returned.  Raises :class:`ProblemsFound` if a ruleset is not in force for the period.
+    Rulesets that read other rulesets' results are evaluated after them.  ``previous`` is
+    the result of the period before, for limits on stars and tiers and for conditions on
+    ``previous.*``.  Plugins' ``dangjian_rules_process_results`` wrappers see the run
+    before it is returned.  Raises :class:`ProblemsFound` if a ruleset is not in force
+    for the period, needs a ruleset not given, or the previous result does not fit.
     """
     if isinstance(rulesets, Ruleset):
         rulesets = [rulesets]
@@ -415,7 +449,7 @@ def evaluate(
     try:
         # Rule kinds from plugins run here: an exception in their code names the plugin.
         with registry.guard("evaluating " + ", ".join(r.id for r in rulesets)):
-            run = _evaluate(rulesets, dataset, period)
+            run = _evaluate(rulesets, dataset, period, previous)
     finally:
         if collecting:
             gc.enable()
@@ -423,54 +457,253 @@ def evaluate(
     return processed
 
 
-def _evaluate(rulesets: Sequence[Ruleset], dataset: Dataset, period: Period) -> RunResult:
+def _order(rulesets: Sequence[Ruleset]) -> list[Ruleset]:
+    """Rulesets in dependency order (a ruleset after those whose results it reads)."""
+    by_id = {r.id: r for r in rulesets}
+    problems: list[Problem] = []
+    for ruleset in rulesets:
+        for needed in ruleset.needs:
+            if needed not in by_id:
+                problems.append(
+                    Problem(
+                        code="DJ121",
+                        message=f'ruleset "{ruleset.id}" reads the results of "{needed}", '
+                        "which is not among the rulesets evaluated",
+                        message_zh=f"规则集“{ruleset.id}”需要规则集“{needed}”的结果，"
+                        "但本次评估未包含该规则集",
+                        file=ruleset.source,
+                        path="measures",
+                        hint=f"add --ruleset for {needed}",
+                        hint_zh=f"请同时用 --ruleset 传入 {needed}",
+                    )
+                )
+    if problems:
+        raise ProblemsFound(problems)
+    ordered: list[Ruleset] = []
+    state: dict[str, str] = {}
+
+    def visit(ruleset: Ruleset, chain: list[str]) -> None:
+        if state.get(ruleset.id) == "done":
+            return
+        if state.get(ruleset.id) == "visiting":
+            cycle = [*chain[chain.index(ruleset.id) :], ruleset.id]
+            raise ProblemsFound([cycle_problem(ruleset, cycle)])
+        state[ruleset.id] = "visiting"
+        for needed in ruleset.needs:
+            visit(by_id[needed], [*chain, ruleset.id])
+        state[ruleset.id] = "done"
+        ordered.append(ruleset)
+
+    for ruleset in sorted(rulesets, key=lambda r: r.id):
+        visit(ruleset, [])
+    return ordered
+
+
+def cycle_problem(ruleset: Ruleset, cycle: Sequence[str]) -> Problem:
+    shown = " → ".join(cycle)
+    return Problem(
+        code="DJ122",
+        message=f"rulesets read each other's results in a circle: {shown}",
+        message_zh=f"规则集之间循环引用结果：{shown}",
+        file=ruleset.source,
+        path="measures",
+        hint="one of them must not read the other",
+        hint_zh="请去掉其中一个引用",
+    )
+
+
+def _check_previous(previous: RunResult, rulesets: Sequence[Ruleset], period: Period) -> None:
+    problems: list[Problem] = []
+    if previous.period.end >= period.start:
+        problems.append(
+            Problem(
+                code="DJ123",
+                message=f"the previous result is for {previous.period.label} "
+                f"({previous.period.start}..{previous.period.end}), which does not end before "
+                f"{period.label}",
+                message_zh=f"上期结果的考核期为 {previous.period.label}，不早于本期 {period.label}",
+                hint="pass the result of the period before this one",
+                hint_zh="请传入本期之前一期的结果",
+            )
+        )
+    ids = {r.id for r in previous.rulesets}
+    wanted = {r.id for r in rulesets if r.stars or r.tiers or r.selection}
+    if wanted and not ids & wanted:
+        problems.append(
+            Problem(
+                code="DJ124",
+                message=f"the previous result holds {', '.join(sorted(ids)) or 'no ruleset'}, "
+                f"not {', '.join(sorted(wanted))}",
+                message_zh=f"上期结果包含的是 {', '.join(sorted(ids)) or '无'}，"
+                f"而非 {', '.join(sorted(wanted))}",
+                hint="pass the previous result of the same rulesets",
+                hint_zh="请传入相同规则集的上期结果",
+            )
+        )
+    if problems:
+        raise ProblemsFound(problems)
+
+
+def _subjects(
+    ruleset: Ruleset, dataset: Dataset, period: Period
+) -> list[tuple[Subject, Member | None, Organization | None]]:
+    subjects: list[tuple[Subject, Member | None, Organization | None]] = []
+    if ruleset.subject == "member":
+        for member_id in sorted(dataset.members):
+            member = dataset.members[member_id]
+            if member.active_during(period.start, period.end):
+                subjects.append(
+                    (
+                        Subject(
+                            "member", member.id, member.name, member.organization, member.status
+                        ),
+                        member,
+                        dataset.organizations.get(member.organization),
+                    )
+                )
+    else:
+        kinds = set(ruleset.organization_kinds)
+        for org_id in sorted(dataset.organizations):
+            organization = dataset.organizations[org_id]
+            if kinds and organization.kind not in kinds:
+                continue
+            subjects.append(
+                (
+                    Subject("organization", org_id, organization.name, organization.parent),
+                    None,
+                    organization,
+                )
+            )
+    return subjects
+
+
+def _measure(
+    ruleset: Ruleset,
+    subject: Subject,
+    member: Member | None,
+    organization: Organization | None,
+    events: Sequence[Event],
+    period: Period,
+    dataset: Dataset,
+    results: Mapping[str, Mapping[str, SubjectResult]],
+    previous: Mapping[str, SubjectResult],
+) -> tuple[dict[str, Measured], frozenset[str]]:
+    values: dict[str, Measured] = {}
+    given: set[str] = set()
+    approved = [
+        e for e in events if e.status == "approved" and period.start <= e.date <= period.end
+    ]
+    for measure in ruleset.measures:
+        chosen = [
+            e
+            for e in approved
+            if e.type in measure.on
+            and (measure.condition is None or measure.condition(e, member, organization))
+        ]
+        given.update(e.id for e in chosen)
+        context = SubjectContext(
+            subject.kind,
+            subject.id,
+            member,
+            organization,
+            chosen,
+            period,
+            dataset,
+            results,
+            previous,
+            values,
+        )
+        values[measure.id] = measure.compute(context)
+    return values, frozenset(given)
+
+
+def _evaluate(
+    rulesets: Sequence[Ruleset],
+    dataset: Dataset,
+    period: Period,
+    previous: RunResult | None = None,
+) -> RunResult:
     problems = [
         _not_in_force(r, period) for r in rulesets if not r.in_force_on(period.start, period.end)
     ]
     if problems:
         raise ProblemsFound(problems)
-    results: list[SubjectResult] = []
+    if previous is not None:
+        _check_previous(previous, rulesets, period)
+    before: dict[tuple[str, str], SubjectResult] = {
+        (r.ruleset, r.subject.id): r for r in (previous.results if previous else ())
+    }
+    previous_by_subject: dict[str, dict[str, SubjectResult]] = {}
+    for (ruleset_id, subject_id), earlier in before.items():
+        previous_by_subject.setdefault(subject_id, {})[ruleset_id] = earlier
+    done: dict[str, dict[str, SubjectResult]] = {}
     refs: list[RulesetRef] = []
     by_subject = dataset.events_by_subject
-    for ruleset in sorted(rulesets, key=lambda r: r.id):
+    for ruleset in _order(rulesets):
         compiled = CompiledRuleset.of(ruleset)
+        subjects = _subjects(ruleset, dataset, period)
+        evaluated = {(s.kind, s.id) for s, _, _ in subjects}
+        people = {s.id: (m, o) for s, m, o in subjects}
+        mine: dict[str, SubjectResult] = {}
+        facts: dict[str, Facts] = {}
+        for subject, member, organization in subjects:
+            events = by_subject.get((subject.kind, subject.id), ())
+            measures: dict[str, Measured] = {}
+            given: frozenset[str] = frozenset()
+            if ruleset.measures:
+                measures, given = _measure(
+                    ruleset,
+                    subject,
+                    member,
+                    organization,
+                    events,
+                    period,
+                    dataset,
+                    done,
+                    previous_by_subject.get(subject.id, {}),
+                )
+            result = evaluate_subject(
+                compiled, subject, member, organization, events, period, measures, given
+            )
+            if ruleset.flags or ruleset.stars or ruleset.tiers or ruleset.selection:
+                past = before.get((ruleset.id, subject.id))
+                fact = facts_for(result, measures, past)
+                flags = judge_flags(ruleset.flags, fact, member, organization)
+                result = attrs.evolve(result, flags=flags)
+                fact["result"]["flagged"] = bool(flags)
+                vetoed = [f"{v.label}（{v.event}）" for v in result.vetoes]
+                if ruleset.stars is not None:
+                    result = attrs.evolve(
+                        result,
+                        stars=limit_stars(
+                            ruleset.stars,
+                            earn_stars(ruleset.stars, fact, member, organization, vetoed),
+                            past,
+                        ),
+                    )
+                if ruleset.tiers is not None:
+                    result = attrs.evolve(
+                        result,
+                        tier=limit_tier(
+                            ruleset.tiers,
+                            earn_tier(ruleset.tiers, fact, member, organization),
+                            past,
+                        ),
+                    )
+                facts[subject.id] = fact
+            mine[subject.id] = result
+        mine = _across_subjects(ruleset, mine, facts, people, dataset, before)
+        done[ruleset.id] = mine
         unassigned: dict[str, int] = {}
-        evaluated: set[tuple[str, str]] = set()
-        if ruleset.subject == "member":
-            for member_id in sorted(dataset.members):
-                member = dataset.members[member_id]
-                if not member.active_during(period.start, period.end):
-                    continue
-                key = ("member", member_id)
-                evaluated.add(key)
-                organization = dataset.organizations.get(member.organization)
-                subject = Subject(
-                    "member", member.id, member.name, member.organization, member.status
-                )
-                results.append(
-                    evaluate_subject(
-                        compiled, subject, member, organization, by_subject.get(key, ()), period
-                    )
-                )
-        else:
-            for org_id in sorted(dataset.organizations):
-                organization = dataset.organizations[org_id]
-                key = ("organization", org_id)
-                evaluated.add(key)
-                subject = Subject("organization", org_id, organization.name, organization.parent)
-                results.append(
-                    evaluate_subject(
-                        compiled, subject, None, organization, by_subject.get(key, ()), period
-                    )
-                )
         for key, events in by_subject.items():
             if key in evaluated:
                 continue
-            reason = (
-                "inactive_member"
-                if key[0] == "member" and ruleset.subject == "member"
-                else f"{key[0]}_events"
-            )
+            if key[0] == "member" and ruleset.subject == "member":
+                reason = "inactive_member"
+            elif key[0] == ruleset.subject:
+                reason = "organization_not_rated"
+            else:
+                reason = f"{key[0]}_events"
             unassigned[reason] = unassigned.get(reason, 0) + len(events)
         refs.append(
             RulesetRef(
@@ -487,12 +720,58 @@ def _evaluate(rulesets: Sequence[Ruleset], dataset: Dataset, period: Period) -> 
         schema=SCHEMA_VERSION,
         engine=ENGINE,
         period=PeriodRef(period.start, period.end, period.label),
-        rulesets=tuple(refs),
+        rulesets=tuple(sorted(refs, key=lambda r: r.id)),
         data=DataRef(
             dataset.fingerprint, counts["organizations"], counts["members"], counts["events"]
         ),
-        results=tuple(results),
+        results=tuple(
+            result for ruleset_id in sorted(done) for _, result in sorted(done[ruleset_id].items())
+        ),
     )
+
+
+def _across_subjects(
+    ruleset: Ruleset,
+    results: dict[str, SubjectResult],
+    facts: dict[str, Facts],
+    people: Mapping[str, tuple[Member | None, Organization | None]],
+    dataset: Dataset,
+    before: Mapping[tuple[str, str], SubjectResult],
+) -> dict[str, SubjectResult]:
+    """Quotas and selection, which compare subjects with each other."""
+    spec = ruleset.stars
+    if spec is not None and spec.quotas:
+        order = {s: rank_order(spec.rank_by, facts[s], s) for s in results}
+        stars = {s: r.stars for s, r in results.items() if r.stars is not None}
+        for subject_id, limited in apply_quotas(spec, stars, order).items():
+            results[subject_id] = attrs.evolve(results[subject_id], stars=limited)
+    if ruleset.selection is not None:
+        for subject_id, result in results.items():  # selection sees final stars and tiers
+            fact = facts[subject_id]
+            fact["result"]["stars"] = None if result.stars is None else Decimal(result.stars.count)
+            fact["result"]["tier"] = None if result.tier is None else result.tier.tier
+        scope_kind = ruleset.selection.scope
+
+        def scope_of(subject_id: str) -> str | None:
+            if scope_kind is None:
+                return None
+            member, organization = people[subject_id]
+            start = (
+                member.organization
+                if member is not None
+                else (organization.id if organization is not None else None)
+            )
+            if start is None or start not in dataset.organizations:
+                return None
+            for org_id in (start, *dataset.ancestors(start)):
+                if dataset.organizations[org_id].kind == scope_kind:
+                    return org_id
+            return None
+
+        chosen = select(ruleset.selection, sorted(results), facts, people, scope_of)
+        for subject_id, selection in chosen.items():
+            results[subject_id] = attrs.evolve(results[subject_id], selection=selection)
+    return results
 
 
 def describe_award(rule: Rule) -> dict[str, Any]:

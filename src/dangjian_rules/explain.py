@@ -7,7 +7,16 @@ from decimal import Decimal
 
 from .errors import Language
 from .period import PER_WINDOW_ZH
-from .result import BUCKET_ZH, Limit, RunResult, SubjectResult, TraceEntry, format_decimal
+from .result import (
+    BUCKET_ZH,
+    Criterion,
+    Limit,
+    RunResult,
+    SubjectResult,
+    TraceEntry,
+    format_decimal,
+    scalar_text,
+)
 from .ruleset import Ruleset
 
 _BUCKET_EN = {
@@ -16,6 +25,7 @@ _BUCKET_EN = {
     "capped": "not counted (cap reached)",
     "veto": "one-vote veto",
     "unmatched": "matched by no rule",
+    "measured": "used by a measure",
     "pending": "pending review",
     "returned": "returned by the reviewer",
     "outside_period": "outside the period",
@@ -149,19 +159,26 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
         lines.append("其他规则" if zh else "Other rules")
         rule_block(loose)
 
-    others = [
-        e for e in result.trace if e.bucket not in ("counted", "partial", "capped", "unmatched")
-    ]
-    unmatched: dict[str, int] = {}
+    grouped = ("counted", "partial", "capped", "unmatched", "measured")
+    others = [e for e in result.trace if e.bucket not in grouped]
+    by_type: dict[tuple[str, str], int] = {}
     for entry in result.trace:
-        if entry.bucket == "unmatched":
-            unmatched[entry.type] = unmatched.get(entry.type, 0) + 1
-    if others or unmatched:
+        if entry.bucket in ("unmatched", "measured"):
+            key = (entry.bucket, entry.type)
+            by_type[key] = by_type.get(key, 0) + 1
+    if others or by_type:
         lines.append("")
         lines.append("未计分的记录" if zh else "Records that gave no points")
-        for type_id, count in sorted(unmatched.items()):
+        for (bucket, type_id), count in sorted(by_type.items()):
             event_type = ruleset.event_types.get(type_id)
             label = event_type.label if event_type else type_id
+            if bucket == "measured":
+                lines.append(
+                    f"    {label} ×{count}  用于指标（不直接计分）"
+                    if zh
+                    else f"    {label} ×{count}  used by measures (no points of their own)"
+                )
+                continue
             lines.append(
                 f"    {label} ×{count}  无对应规则（不加分也不扣分）"
                 if zh
@@ -180,6 +197,7 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
                 extra = f" [{entry.rule}]"
             lines.append(_entry_line(entry, ruleset, lang) + f"  {reason}{extra}")
 
+    lines.extend(_verdict_lines(result, ruleset, zh))
     lines.append("")
     counts = ", ".join(f"{BUCKET_ZH[b] if zh else b} {n}" for b, n in result.events.items() if n)
     total = sum(result.events.values())
@@ -208,3 +226,71 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
         verdict += "（一票否决）" if zh else " (one-vote veto)"
     lines.append(verdict)
     return "\n".join(lines)
+
+
+def _criterion_line(criterion: Criterion, zh: bool) -> str:
+    mark = "✓" if criterion.held else "✗"
+    figures = ", ".join(f"{k} = {v}" for k, v in criterion.values.items())
+    word = (
+        ("成立" if criterion.held else "不成立") if zh else ("holds" if criterion.held else "fails")
+    )
+    return f"    {mark} {criterion.label}: {criterion.when} — {word}" + (
+        f" ({figures})" if figures else ""
+    )
+
+
+def _verdict_lines(result: SubjectResult, ruleset: Ruleset, zh: bool) -> list[str]:
+    """Measures, flags, stars, tier and selection, each with the figures it used."""
+    lines: list[str] = []
+    if result.measures:
+        lines.append("")
+        lines.append("指标" if zh else "Measures")
+        labels = {m.id: m.label for m in ruleset.measures}
+        for measure_id, measured in result.measures.items():
+            text = measured.explanation_zh if zh else measured.explanation
+            lines.append(
+                f"  {labels.get(measure_id, measure_id)} [{measure_id}] = "
+                f"{scalar_text(measured.value)}: {text}"
+            )
+    if result.flags:
+        lines.append("")
+        for flag in result.flags:
+            lines.append(("提示标记：" if zh else "flag: ") + flag.label)
+            lines.extend(_criterion_line(c, zh) for c in flag.criteria)
+    if result.stars is not None:
+        stars = result.stars
+        lines.append("")
+        lines.append(
+            f"星级：{stars.count} 星（按条件可得 {stars.earned} 星）"
+            if zh
+            else f"stars: {stars.count} (earned {stars.earned} by the criteria)"
+        )
+        lines.extend(_criterion_line(c, zh) for c in stars.criteria)
+        if ruleset.stars is not None and ruleset.stars.mode == "cumulative":
+            missed = next((c for c in stars.criteria if not c.held), None)
+            if missed is not None:
+                lines.append(
+                    f"    未达到更高星级，因为“{missed.label}”不成立"
+                    if zh
+                    else f"    not more stars because “{missed.label}” fails"
+                )
+        lines.extend(f"    {n.text_zh if zh else n.text}" for n in stars.notes)
+    if result.tier is not None:
+        lines.append("")
+        lines.append(f"类别：{result.tier.tier}" if zh else f"tier: {result.tier.tier}")
+        lines.extend(_criterion_line(c, zh) for c in result.tier.criteria)
+        lines.extend(f"    {n.text_zh if zh else n.text}" for n in result.tier.notes)
+    if result.selection is not None:
+        selection = result.selection
+        label = ruleset.selection.label if ruleset.selection else ""
+        lines.append("")
+        state = (
+            ("入选" if selection.selected else "未入选")
+            if zh
+            else ("selected" if selection.selected else "not selected")
+        )
+        lines.append(f"{label or ('评选' if zh else 'selection')}: {state}")
+        if selection.keys:
+            lines.append("    " + ", ".join(f"{k} = {v}" for k, v in selection.keys.items()))
+        lines.extend(f"    {n.text_zh if zh else n.text}" for n in selection.notes)
+    return lines

@@ -326,7 +326,16 @@ class _Parser:
                         f"“{token.text}.”后应为字段名",
                         field.offset,
                     )
-                return Node("field", token.offset, (token.text, field.text))
+                name = field.text
+                # measure.venue.passed: a measure's named part
+                while (
+                    self.peek().kind == "op"
+                    and self.peek().text == "."
+                    and (self.tokens[self.index + 1].kind == "name")
+                ):
+                    self.take()
+                    name += "." + self.take().text
+                return Node("field", token.offset, (token.text, name))
             if nxt.kind == "op" and nxt.text == "(":
                 return self.call(token)
             raise ExprError(
@@ -611,6 +620,13 @@ def _field_getter(root: str, name: str) -> Compiled:
             return None if o is None else getattr(o, name)
 
         return org_core
+    if root not in ("event", "member", "organization"):
+        # Subject-level conditions get a mapping of facts (measure, result, previous …)
+        # in the first position, where event rules get the event.
+        def fact(e: Any, m: Any, o: Any) -> Any:
+            return e[root].get(name)
+
+        return fact
     get_root = _root_getter(root)
 
     def attribute(e: Any, m: Any, o: Any) -> Any:

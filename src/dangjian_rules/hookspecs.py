@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .expr import Function
     from .fields import EventType
     from .formats import DataLoader, Reporter
+    from .measures import MeasureKind
     from .result import RunResult
     from .rules import RuleKind
     from .ruleset import Ruleset
@@ -54,6 +55,18 @@ def dangjian_rules_rule_kinds() -> Sequence[RuleKind]:
         def dangjian_rules_rule_kinds():
             return [RuleKind("bonus", "A fixed bonus.", (Option("points", "positive_decimal",
                      "points per event", required=True),), build=build_bonus)]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def dangjian_rules_measure_kinds() -> Sequence[MeasureKind]:
+    """Return the measure kinds this plugin adds, usable as ``kind = "<name>"`` in
+    ``[[measures]]``.
+
+    A :class:`~dangjian_rules.measures.MeasureKind` declares its options and builds a
+    computation that, given one subject's records (and the results it may read), returns
+    a value with its explanation.  Two plugins adding the same name is an error.
     """
     raise NotImplementedError
 

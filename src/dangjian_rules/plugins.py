@@ -27,10 +27,12 @@ from .errors import DangjianError
 from .expr import Function
 from .fields import EventType
 from .formats import DataLoader, Reporter
+from .measures import MeasureKind
 from .rules import RuleKind
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "dangjian_rules.builtin.point_kinds",
+    "dangjian_rules.builtin.measure_kinds",
     "dangjian_rules.builtin.functions",
     "dangjian_rules.builtin.loaders",
     "dangjian_rules.builtin.reporters",
@@ -135,6 +137,7 @@ class PluginInfo:
     builtin: bool
     hooks: tuple[str, ...]
     rule_kinds: tuple[str, ...]
+    measure_kinds: tuple[str, ...]
     functions: tuple[str, ...]
     rulesets: tuple[str, ...]
     event_types: tuple[str, ...]
@@ -148,6 +151,7 @@ class Registry:
 
     manager: PluginManager = attrs.field(eq=False, repr=False)
     rule_kinds: Mapping[str, RuleKind]
+    measure_kinds: Mapping[str, MeasureKind]
     functions: Mapping[str, Function]
     event_types: Mapping[str, EventType]
     ruleset_paths: tuple[Path, ...]
@@ -181,6 +185,9 @@ class Registry:
             return items
 
         kinds: list[RuleKind] = collect("dangjian_rules_rule_kinds", "rule kind", lambda k: k.name)
+        measure_kinds: list[MeasureKind] = collect(
+            "dangjian_rules_measure_kinds", "measure kind", lambda k: k.name
+        )
         functions: list[Function] = collect(
             "dangjian_rules_condition_functions", "function", lambda f: f.name
         )
@@ -205,6 +212,7 @@ class Registry:
         return cls(
             manager=manager,
             rule_kinds={k.name: k for k in kinds},
+            measure_kinds={k.name: k for k in measure_kinds},
             functions={f.name: f for f in functions},
             event_types={t.id: t for t in event_types},
             ruleset_paths=tuple(Path(os.fspath(p)) for p in paths),
@@ -292,6 +300,7 @@ class Registry:
                     builtin=builtin,
                     hooks=tuple(hooks),
                     rule_kinds=provided("rule kind"),
+                    measure_kinds=provided("measure kind"),
                     functions=provided("function"),
                     rulesets=self._ruleset_ids(provided("ruleset")),
                     event_types=provided("event type"),

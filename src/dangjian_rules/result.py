@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import attrs
@@ -22,7 +24,8 @@ BUCKETS: tuple[str, ...] = (
     "partial",  # counted in part: a cap, category bound or score bound bit
     "capped",  # not counted at all: a cap or bound was already reached
     "veto",  # matched a one-vote veto rule
-    "unmatched",  # approved and in the period, but no rule matched it
+    "measured",  # no points rule claimed it, but a measure (cadence, checklist …) used it
+    "unmatched",  # approved and in the period, but no rule or measure used it
     "pending",  # not yet approved (待审核)
     "returned",  # returned by the reviewer (退回)
     "outside_period",  # dated outside the evaluated period
@@ -33,6 +36,7 @@ BUCKET_ZH: Mapping[str, str] = {
     "partial": "部分计分",
     "capped": "超出封顶未计",
     "veto": "一票否决",
+    "measured": "用于指标",
     "unmatched": "无对应规则",
     "pending": "待审核",
     "returned": "已退回",
@@ -105,6 +109,79 @@ class Adjustment:
     limit: Limit | None
 
 
+#: A measure value in JSON: {"type": "decimal"|"boolean"|"string"|"none", "value": …}
+Scalar = Decimal | bool | str | None
+
+
+@attrs.frozen
+class Measured:
+    """A measure's value for the subject, with its explanation (see measures.py)."""
+
+    value: Scalar
+    #: named parts, readable in conditions as measure.<id>.<part>
+    parts: Mapping[str, Scalar] = attrs.field(factory=dict)
+    #: one line a person reads, in English and Chinese
+    explanation: str = ""
+    explanation_zh: str = ""
+    #: the records the value was computed from
+    events: tuple[str, ...] = ()
+    #: JSON-ready details: windows met or missed, checklist items, members counted …
+    details: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class Note:
+    """One step of a verdict, in words: why a star was limited, stripped, demoted …"""
+
+    code: str  # e.g. "veto", "previous_limit", "quota", "requires"
+    text: str
+    text_zh: str
+
+
+@attrs.frozen
+class Criterion:
+    """A star level or a named star: whether it held, with the figures it looked at."""
+
+    id: str
+    label: str
+    when: str
+    held: bool
+    values: Mapping[str, str]  # "measure.life" → "0.75"
+
+
+@attrs.frozen
+class Stars:
+    count: int
+    earned: int  # before veto, previous-period limits and quota
+    criteria: tuple[Criterion, ...]
+    notes: tuple[Note, ...]
+
+
+@attrs.frozen
+class Tier:
+    tier: str
+    earned: str  # before limits against the previous period
+    criteria: tuple[Criterion, ...]
+    notes: tuple[Note, ...]
+
+
+@attrs.frozen
+class Selection:
+    eligible: bool
+    rank: int | None  # among the eligible of its scope; None if not eligible
+    selected: bool
+    scope: str | None  # the organization whose subtree it was ranked in (None: all)
+    keys: Mapping[str, str]  # the rank_by values, as text
+    notes: tuple[Note, ...]
+
+
+@attrs.frozen
+class Flag:
+    id: str
+    label: str
+    criteria: tuple[Criterion, ...]
+
+
 @attrs.frozen
 class SubjectResult:
     """One subject's result under one ruleset, with its full explanation."""
@@ -120,6 +197,11 @@ class SubjectResult:
     adjustments: tuple[Adjustment, ...]
     events: Mapping[str, int]
     trace: tuple[TraceEntry, ...]
+    measures: Mapping[str, Measured] = attrs.field(factory=dict)
+    flags: tuple[Flag, ...] = ()
+    stars: Stars | None = None
+    tier: Tier | None = None
+    selection: Selection | None = None
 
 
 @attrs.frozen
@@ -261,9 +343,82 @@ def subject_result_json(result: SubjectResult, with_trace: bool = True) -> dict[
         ],
         "events": dict(result.events),
     }
+    out["measures"] = {k: _measured_json(v) for k, v in result.measures.items()}
+    out["flags"] = [
+        {"id": f.id, "label": f.label, "criteria": [_criterion_json(c) for c in f.criteria]}
+        for f in result.flags
+    ]
+    out["stars"] = (
+        None
+        if result.stars is None
+        else {
+            "count": result.stars.count,
+            "earned": result.stars.earned,
+            "criteria": [_criterion_json(c) for c in result.stars.criteria],
+            "notes": [attrs.asdict(n) for n in result.stars.notes],
+        }
+    )
+    out["tier"] = (
+        None
+        if result.tier is None
+        else {
+            "tier": result.tier.tier,
+            "earned": result.tier.earned,
+            "criteria": [_criterion_json(c) for c in result.tier.criteria],
+            "notes": [attrs.asdict(n) for n in result.tier.notes],
+        }
+    )
+    out["selection"] = (
+        None
+        if result.selection is None
+        else {
+            "eligible": result.selection.eligible,
+            "rank": result.selection.rank,
+            "selected": result.selection.selected,
+            "scope": result.selection.scope,
+            "keys": dict(result.selection.keys),
+            "notes": [attrs.asdict(n) for n in result.selection.notes],
+        }
+    )
     if with_trace:
         out["trace"] = [trace_json(t) for t in result.trace]
     return out
+
+
+def scalar_json(value: Scalar) -> dict[str, Any]:
+    if value is None:
+        return {"type": "none", "value": None}
+    if isinstance(value, bool):
+        return {"type": "boolean", "value": value}
+    if isinstance(value, Decimal):
+        return {"type": "decimal", "value": format_decimal(value)}
+    return {"type": "string", "value": value}
+
+
+def scalar_text(value: Scalar) -> str:
+    """A value as a person reads it: 0.75, true, 达标, — for not assessed."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    return value
+
+
+def _measured_json(m: Measured) -> dict[str, Any]:
+    return {
+        **scalar_json(m.value),
+        "parts": {k: scalar_json(v) for k, v in m.parts.items()},
+        "explanation": m.explanation,
+        "explanation_zh": m.explanation_zh,
+        "events": list(m.events),
+        "details": [dict(d) for d in m.details],
+    }
+
+
+def _criterion_json(c: Criterion) -> dict[str, Any]:
+    return {"id": c.id, "label": c.label, "when": c.when, "held": c.held, "values": dict(c.values)}
 
 
 def run_result_json(run: RunResult, with_trace: bool = True) -> dict[str, Any]:
@@ -315,6 +470,30 @@ def _limit(raw: Mapping[str, Any] | None) -> Limit | None:
     )
 
 
+def scalar(raw: Mapping[str, Any]) -> Scalar:
+    kind, value = raw["type"], raw["value"]
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "none":
+        return None
+    return value  # type: ignore[no-any-return]
+
+
+def _measured(raw: Mapping[str, Any]) -> Measured:
+    return Measured(
+        scalar(raw),
+        {k: scalar(v) for k, v in raw["parts"].items()},
+        raw["explanation"],
+        raw["explanation_zh"],
+        tuple(raw["events"]),
+        tuple(raw["details"]),
+    )
+
+
+def _criterion(raw: Mapping[str, Any]) -> Criterion:
+    return Criterion(raw["id"], raw["label"], raw["when"], raw["held"], dict(raw["values"]))
+
+
 def _subject_result(raw: Mapping[str, Any]) -> SubjectResult:
     return SubjectResult(
         subject=Subject(**raw["subject"]),
@@ -343,6 +522,37 @@ def _subject_result(raw: Mapping[str, Any]) -> SubjectResult:
             for a in raw["adjustments"]
         ),
         events=dict(raw["events"]),
+        measures={k: _measured(v) for k, v in raw.get("measures", {}).items()},
+        flags=tuple(
+            Flag(f["id"], f["label"], tuple(_criterion(c) for c in f["criteria"]))
+            for f in raw.get("flags", ())
+        ),
+        stars=None
+        if raw.get("stars") is None
+        else Stars(
+            raw["stars"]["count"],
+            raw["stars"]["earned"],
+            tuple(_criterion(c) for c in raw["stars"]["criteria"]),
+            tuple(Note(**n) for n in raw["stars"]["notes"]),
+        ),
+        tier=None
+        if raw.get("tier") is None
+        else Tier(
+            raw["tier"]["tier"],
+            raw["tier"]["earned"],
+            tuple(_criterion(c) for c in raw["tier"]["criteria"]),
+            tuple(Note(**n) for n in raw["tier"]["notes"]),
+        ),
+        selection=None
+        if raw.get("selection") is None
+        else Selection(
+            raw["selection"]["eligible"],
+            raw["selection"]["rank"],
+            raw["selection"]["selected"],
+            raw["selection"]["scope"],
+            dict(raw["selection"]["keys"]),
+            tuple(Note(**n) for n in raw["selection"]["notes"]),
+        ),
         trace=tuple(
             TraceEntry(
                 t["event"],
@@ -378,4 +588,38 @@ def loads(text: str) -> RunResult:
         ),
         data=DataRef(**raw["data"]),
         results=tuple(_subject_result(r) for r in raw["results"]),
+    )
+
+
+def read_result(path: str | os.PathLike[str]) -> RunResult:
+    """Read a result file written by ``evaluate --format json`` (e.g. last year's).
+
+    Raises :class:`~dangjian_rules.errors.ProblemsFound` (DJ125) when it cannot be read or
+    is not such a result.
+    """
+    from .errors import Problem, ProblemsFound
+
+    file = os.fspath(path)
+    try:
+        return loads(Path(file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        reason, reason_zh = f"cannot read it: {exc.strerror or exc}", "无法读取"
+    except UnicodeDecodeError:
+        reason, reason_zh = "it is not UTF-8 text", "不是 UTF-8 文本"
+    except (ValueError, KeyError, TypeError) as exc:
+        reason, reason_zh = (
+            f"it is not a dangjian-rules result ({exc})",
+            "不是 dangjian-rules 的结果文件",
+        )
+    raise ProblemsFound(
+        [
+            Problem(
+                code="DJ125",
+                message=f"the previous result {reason}",
+                message_zh=f"上期结果文件{reason_zh}",
+                file=file,
+                hint="pass a file written by `dangjian-rules evaluate --format json`",
+                hint_zh="请传入由 `dangjian-rules evaluate --format json` 生成的结果文件",
+            )
+        ]
     )

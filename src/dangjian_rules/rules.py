@@ -20,7 +20,9 @@ from .model import Event
 from .period import Period, WindowKind
 
 Effect = Literal["points", "veto"]
-OptionType = Literal["decimal", "positive_decimal", "string", "boolean", "date"]
+OptionType = Literal[
+    "decimal", "positive_decimal", "string", "boolean", "date", "strings", "tables", "condition"
+]
 
 
 @attrs.frozen
@@ -62,6 +64,15 @@ class SubjectChange:
 
 
 @attrs.frozen
+class EndContext:
+    """What a rule may look at when the subject's records are done."""
+
+    period: Period
+    #: this subject's measure values (dangjian_rules.measures.MeasureValue), by id
+    measures: Mapping[str, Any]
+
+
+@attrs.frozen
 class Award:
     """How a rule turns one matching event into points.
 
@@ -81,9 +92,9 @@ class Award:
     summary_zh: str
     veto_score: Decimal | None = None
     veto_grade: str | None = None
-    finish: Callable[[Sequence[tuple[Event, Decimal]], Period], Sequence[SubjectChange]] | None = (
-        None
-    )
+    finish: (
+        Callable[[Sequence[tuple[Event, Decimal]], EndContext], Sequence[SubjectChange]] | None
+    ) = None
 
 
 @attrs.frozen
@@ -94,6 +105,8 @@ class RuleKind:
     description: str
     options: tuple[Option, ...]
     build: Callable[[Mapping[str, Any], BuildContext], Award]
+    #: False for kinds that judge the subject as a whole (no ``on``, no ``when``)
+    uses_events: bool = True
 
     def option(self, name: str) -> Option | None:
         for option in self.options:
@@ -109,6 +122,8 @@ class BuildContext:
     rule_id: str
     #: event type id → declared quantity unit ("hours", "days" …) or None
     quantity_units: Mapping[str, str | None]
+    #: the ruleset's measures: id (and id.part) → type
+    measures: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -24,10 +24,30 @@ from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
+from .measures import Measure, MeasureBuildContext, MeasureKind
 from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES, Event
 from .period import PER_WINDOW_ZH, WINDOW_KINDS, Period
 from .plugins import BUILTIN_PLUGINS, PluginError, Registry, default_registry
-from .rules import Award, BuildContext, Cap, Rule, RuleKind, RuleOptionError, SubjectChange
+from .rules import (
+    Award,
+    BuildContext,
+    Cap,
+    EndContext,
+    Rule,
+    RuleKind,
+    RuleOptionError,
+    SubjectChange,
+)
+from .verdicts import (
+    CriterionSpec,
+    FlagSpec,
+    Quota,
+    RankKey,
+    SelectionSpec,
+    StarsSpec,
+    TierSpec,
+    verdict_environment,
+)
 
 SUBJECTS = ("member", "organization")
 
@@ -90,6 +110,18 @@ class Ruleset:
     grades: tuple[GradeScale, ...]
     source: str
     sha256: str
+    #: for organization rulesets: the kinds of organization rated (empty: all)
+    organization_kinds: tuple[str, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    flags: tuple[FlagSpec, ...] = ()
+    stars: StarsSpec | None = None
+    tiers: TierSpec | None = None
+    selection: SelectionSpec | None = None
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Ids of the rulesets whose results this one reads (evaluated before it)."""
+        return tuple(sorted({n for m in self.measures for n in m.needs}))
 
     @property
     def schema(self) -> DataSchema:
@@ -128,6 +160,11 @@ TOP: _Spec = {
     "categories": ("tables", False),
     "rules": ("tables", False),
     "grades": ("tables", False),
+    "measures": ("tables", False),
+    "flags": ("tables", False),
+    "stars": ("table", False),
+    "tiers": ("table", False),
+    "selection": ("table", False),
 }
 HEADER: _Spec = {
     "id": ("string", True),
@@ -136,7 +173,50 @@ HEADER: _Spec = {
     "subject": ("string", True),
     "description": ("string", False),
     "in_force": ("table", False),
+    "organizations": ("strings", False),
 }
+MEASURE_COMMON: _Spec = {
+    "id": ("string", True),
+    "label": ("string", True),
+    "kind": ("string", True),
+    "on": ("strings", False),
+    "when": ("condition", False),
+    "description": ("string", False),
+}
+STARS: _Spec = {
+    "mode": ("string", False),
+    "levels": ("tables", False),
+    "named": ("tables", False),
+    "requires": ("condition", False),
+    "max_up": ("decimal", False),
+    "max_down": ("decimal", False),
+    "quota": ("tables", False),
+    "rank_by": ("strings", False),
+    "strip_on_veto": ("boolean", False),
+}
+STAR_LEVEL: _Spec = {
+    "stars": ("decimal", True),
+    "label": ("string", True),
+    "when": ("condition", True),
+}
+NAMED_STAR: _Spec = {"id": ("string", True), "label": ("string", True), "when": ("condition", True)}
+QUOTA: _Spec = {"stars": ("decimal", True), "at_most": ("decimal", True)}
+TIERS: _Spec = {
+    "order": ("strings", True),
+    "rules": ("tables", False),
+    "default": ("string", True),
+    "max_up": ("decimal", False),
+    "max_down": ("decimal", False),
+}
+TIER_RULE: _Spec = {"tier": ("string", True), "when": ("condition", True)}
+SELECTION: _Spec = {
+    "label": ("string", False),
+    "count": ("decimal", True),
+    "eligible": ("condition", False),
+    "rank_by": ("strings", True),
+    "scope": ("string", False),
+}
+FLAG: _Spec = {"id": ("string", True), "label": ("string", True), "when": ("condition", True)}
 IN_FORCE: _Spec = {"from": ("date", False), "until": ("date", False)}
 SCORE: _Spec = {"base": ("decimal", False), "min": ("decimal", False), "max": ("decimal", False)}
 EVENT_TYPE: _Spec = {
@@ -195,6 +275,9 @@ _OPTION_TYPES = {
     "string": "string",
     "boolean": "boolean",
     "date": "date",
+    "strings": "strings",
+    "tables": "tables",
+    "condition": "condition",
 }
 
 _TYPE_WORDS = {
@@ -496,11 +579,42 @@ class _Loader:
         own_types = self.event_types(top.get("event_types", {}))
         event_types = {**self.registry.event_types, **own_types}
         categories = self.categories(top.get("categories", []))
+        measures = self.measures(
+            top.get("measures", []), subject, event_types, member_fields, org_fields
+        )
         rules = self.rules(
-            top.get("rules", []), subject, event_types, member_fields, org_fields, categories
+            top.get("rules", []),
+            subject,
+            event_types,
+            member_fields,
+            org_fields,
+            categories,
+            self.measure_types(measures),
         )
         grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
         self.check_veto_grades(rules, grades)
+        organization_kinds = tuple(header.get("organizations", ()))
+        for index, kind in enumerate(organization_kinds):
+            if kind not in ORGANIZATION_KINDS:
+                hint, hint_zh = suggestion(kind, ORGANIZATION_KINDS)
+                self.report(
+                    "DJ104",
+                    ("ruleset", "organizations", index),
+                    f'"{kind}" is not a kind of organization',
+                    f"“{kind}”不是党组织类型",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+        env = self.environment(subject, member_fields, org_fields, None)
+        verdict_env = {**env, **verdict_environment(self.measure_types(measures))}
+        fields = {"member": member_fields, "organization": org_fields}
+        flags = self.flags(top.get("flags", []), verdict_env, fields)
+        stars = self.stars(top["stars"], verdict_env, fields) if "stars" in top else None
+        tiers = self.tiers(top["tiers"], verdict_env, fields) if "tiers" in top else None
+        selection = (
+            self.selection(top["selection"], verdict_env, fields) if "selection" in top else None
+        )
         if self.problems and any(p.severity == "error" for p in self.problems):
             return None
         return Ruleset(
@@ -526,6 +640,432 @@ class _Loader:
             grades=tuple(grades),
             source=self.file,
             sha256=sha256,
+            organization_kinds=organization_kinds,
+            measures=tuple(measures),
+            flags=flags,
+            stars=stars,
+            tiers=tiers,
+            selection=selection,
+        )
+
+    @staticmethod
+    def measure_types(measures: Sequence[Measure]) -> dict[str, str]:
+        """measure id (and id.part) → type, for conditions that read measures."""
+        types: dict[str, str] = {}
+        for measure in measures:
+            types[measure.id] = measure.type
+            for part, kind in measure.parts.items():
+                types[f"{measure.id}.{part}"] = kind
+        return types
+
+    def measures(
+        self,
+        raw: list[Any],
+        subject: str,
+        event_types: Mapping[str, EventType],
+        member_fields: Mapping[str, FieldSpec],
+        org_fields: Mapping[str, FieldSpec],
+    ) -> list[Measure]:
+        self.unique(raw, "measures")
+        built: list[Measure] = []
+        for index, item in enumerate(raw):
+            path: PathT = ("measures", index)
+            if not isinstance(item, dict):
+                self.table(item, MEASURE_COMMON, path)
+                continue
+            kind_name = item.get("kind")
+            kind: MeasureKind | None = None
+            if isinstance(kind_name, str):
+                kind = self.registry.measure_kinds.get(kind_name)
+                if kind is None:
+                    hint, hint_zh = suggestion(kind_name, self.registry.measure_kinds)
+                    self.report(
+                        "DJ111",
+                        (*path, "kind"),
+                        f'unknown measure kind "{kind_name}"',
+                        f"未知的指标类型“{kind_name}”",
+                        hint,
+                        hint_zh,
+                        at_value=True,
+                    )
+            spec = dict(MEASURE_COMMON)
+            if kind is not None:
+                if not kind.uses_events:
+                    spec.pop("on")
+                    spec.pop("when")
+                for option in kind.options:
+                    spec[option.name] = (_OPTION_TYPES[option.type], option.required)
+            else:
+                spec.update({k: ("any", False) for k in item if k not in MEASURE_COMMON})
+            entry = self.table(item, spec, path)
+            if kind is None or "id" not in entry:
+                continue
+            on: list[str] = entry.get("on", [])
+            if kind.uses_events and not on and "on" not in item:
+                self.report(
+                    "DJ102",
+                    path,
+                    f'measures[{index}] is missing the required key "on"',
+                    f"measures[{index}]缺少必填的键“on”",
+                    'add on = "<event type>"',
+                    '请补充 on = "<活动类型>"',
+                )
+            for type_id in on:
+                if type_id not in event_types:
+                    hint, hint_zh = suggestion(type_id, event_types)
+                    self.report(
+                        "DJ106",
+                        (*path, "on"),
+                        f'measure "{entry["id"]}" is on event type "{type_id}", which is not '
+                        "declared",
+                        f"指标“{entry['id']}”引用了未声明的活动类型“{type_id}”",
+                        hint or f"declare it as [event_types.{type_id}]",
+                        hint_zh or f"请声明 [event_types.{type_id}]",
+                        at_value=True,
+                    )
+            known = [t for t in on if t in event_types]
+            condition = None
+            shared: dict[str, FieldSpec] = {}
+            if known:
+                shared = dict(event_types[known[0]].fields)
+                for type_id in known[1:]:
+                    other = event_types[type_id].fields
+                    shared = {
+                        k: v
+                        for k, v in shared.items()
+                        if k in other and (other[k].type, other[k].values) == (v.type, v.values)
+                    }
+            if "when" in entry and known:
+                env = self.environment(subject, member_fields, org_fields, shared)
+                declared = {"event": shared, "member": member_fields, "organization": org_fields}
+                condition = self.condition(entry["when"], (*path, "when"), env, declared)
+            options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
+            if any(o.name in item and o.name not in entry for o in kind.options):
+                continue  # a badly typed option was reported; building would mislead
+            context = MeasureBuildContext(
+                measure_id=entry["id"],
+                subject=subject,
+                earlier={m.id: (m.type, m.parts) for m in built},
+                quantity_units={t: event_types[t].quantity for t in known},
+                event_fields=shared,
+                environment=self.environment(subject, member_fields, org_fields, shared),
+                functions=self.registry.functions,
+            )
+            try:
+                with self.registry.guard(f'building measure "{entry["id"]}" of kind "{kind.name}"'):
+                    made = kind.build(options, context)
+            except RuleOptionError as exc:
+                self.report(
+                    "DJ104",
+                    (*path, exc.key) if exc.key else path,
+                    exc.message,
+                    exc.message_zh,
+                    exc.hint,
+                    exc.hint_zh,
+                    at_value=exc.key is not None,
+                )
+                continue
+            built.append(
+                Measure(
+                    id=entry["id"],
+                    label=entry.get("label", entry["id"]),
+                    kind=kind.name,
+                    on=tuple(on),
+                    condition=condition,
+                    compute=made.compute,
+                    type=made.type,
+                    parts=made.parts,
+                    needs=made.needs,
+                )
+            )
+        return built
+
+    def criterion(
+        self,
+        item: object,
+        spec: _Spec,
+        path: PathT,
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]],
+        id_key: str,
+    ) -> CriterionSpec | None:
+        entry = self.table(item, spec, path)
+        if "when" not in entry or id_key not in entry:
+            return None
+        condition = self.condition(entry["when"], (*path, "when"), env, fields)
+        if condition is None:
+            return None
+        stars = entry.get("stars", Decimal(0))
+        return CriterionSpec(
+            id=str(entry[id_key]),
+            label=entry.get("label", str(entry[id_key])),
+            when=condition,
+            stars=int(stars),
+        )
+
+    def flags(
+        self,
+        raw: list[Any],
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]],
+    ) -> tuple[FlagSpec, ...]:
+        self.unique(raw, "flags")
+        out: list[FlagSpec] = []
+        for index, item in enumerate(raw):
+            criterion = self.criterion(item, FLAG, ("flags", index), env, fields, "id")
+            if criterion is not None:
+                out.append(FlagSpec(criterion.id, criterion.label, criterion.when))
+        return tuple(out)
+
+    def whole(self, value: Decimal | None, path: PathT, low: int = 0) -> int | None:
+        """A whole number at least ``low``, or a located problem."""
+        if value is None:
+            return None
+        if value != value.to_integral_value() or value < low:
+            self.report(
+                "DJ104",
+                path,
+                f"{_path_text(path)} must be a whole number of at least {low}, got {value}",
+                f"{_path_text(path)} 应为不小于 {low} 的整数，实际为 {value}",
+                at_value=True,
+            )
+            return None
+        return int(value)
+
+    def rank_keys(
+        self, raw: Sequence[str], path: PathT, env: Mapping[str, Mapping[str, str]]
+    ) -> tuple[RankKey, ...]:
+        keys: list[RankKey] = []
+        for index, text in enumerate(raw):
+            words = text.split()
+            direction = "desc"
+            if len(words) == 2 and words[1] in ("asc", "desc"):
+                direction = words[1]
+                words = words[:1]
+            parts = words[0].split(".", 1) if len(words) == 1 else []
+            root, name = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
+            kind = env.get(root, {}).get(name)
+            if len(words) != 1 or kind is None:
+                known = [
+                    f"{r}.{n}" for r in ("measure", "result", "subject") for n in env.get(r, {})
+                ]
+                hint, hint_zh = suggestion(words[0] if words else text, known)
+                self.report(
+                    "DJ104",
+                    (*path, index),
+                    f'"{text}" is not a field to rank by; write e.g. "result.score desc"',
+                    f"“{text}”不能作为排序依据；请写成如“result.score desc”",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+                continue
+            if kind not in ("decimal", "boolean") and direction == "desc":
+                if kind == "string" and len(text.split()) == 1:
+                    direction = "asc"  # text sorts A→Z unless told otherwise
+                else:
+                    self.report(
+                        "DJ104",
+                        (*path, index),
+                        f"{words[0]} is text and can only be ranked asc",
+                        f"{words[0]} 为文本，只能按升序（asc）排序",
+                        at_value=True,
+                    )
+                    continue
+            keys.append(RankKey(text, (root, name), direction == "desc"))
+        return tuple(keys)
+
+    def stars(
+        self,
+        raw: object,
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]],
+    ) -> StarsSpec | None:
+        path: PathT = ("stars",)
+        entry = self.table(raw, STARS, path)
+        mode = entry.get("mode", "cumulative")
+        if mode not in ("cumulative", "named"):
+            hint, hint_zh = suggestion(mode, ("cumulative", "named"))
+            self.report(
+                "DJ104",
+                (*path, "mode"),
+                f'stars.mode must be "cumulative" or "named", got "{mode}"',
+                f"stars.mode 应为 cumulative（逐级累进）或 named（独立命名星），实际为“{mode}”",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+            return None
+        key = "levels" if mode == "cumulative" else "named"
+        other = "named" if mode == "cumulative" else "levels"
+        if other in entry:
+            self.report(
+                "DJ101",
+                (*path, other),
+                f'stars.{other} does not go with mode = "{mode}"',
+                f'stars.{other} 与 mode = "{mode}" 不能同时使用',
+                f"use stars.{key}",
+                f"请使用 stars.{key}",
+            )
+        criteria: list[CriterionSpec] = []
+        item_spec = STAR_LEVEL if mode == "cumulative" else NAMED_STAR
+        for index, item in enumerate(entry.get(key, [])):
+            made = self.criterion(
+                item,
+                item_spec,
+                (*path, key, index),
+                env,
+                fields,
+                "stars" if mode == "cumulative" else "id",
+            )
+            if made is not None:
+                criteria.append(made)
+        if not criteria and key not in entry:
+            self.report(
+                "DJ102",
+                path,
+                f"stars needs {key} = [...]",
+                f"stars 须填写 {key} = [...]",
+            )
+        if mode == "cumulative":
+            for index, level in enumerate(criteria, start=1):
+                if level.stars != index:
+                    self.report(
+                        "DJ109",
+                        (*path, "levels", index - 1, "stars"),
+                        f"star levels must be 1, 2, 3 … in order; level {index} says {level.stars}",
+                        f"星级须按 1、2、3……顺序排列；第 {index} 级写的是 {level.stars}",
+                        at_value=True,
+                    )
+                    break
+        requires = None
+        if "requires" in entry:
+            requires = self.condition(entry["requires"], (*path, "requires"), env, fields)
+        quotas: list[Quota] = []
+        highest = len(criteria) if mode == "named" else max((c.stars for c in criteria), default=0)
+        for index, item in enumerate(entry.get("quota", [])):
+            quota = self.table(item, QUOTA, (*path, "quota", index))
+            stars_at = self.whole(quota.get("stars"), (*path, "quota", index, "stars"), 1)
+            share = quota.get("at_most")
+            if stars_at is None or share is None:
+                continue
+            if not Decimal(0) <= share <= 1:
+                self.report(
+                    "DJ104",
+                    (*path, "quota", index, "at_most"),
+                    f"a quota is a share between 0 and 1 (0.1 for 10%), got {share}",
+                    f"名额比例应在 0 到 1 之间（10% 写作 0.1），实际为 {share}",
+                    at_value=True,
+                )
+                continue
+            if stars_at > highest:
+                self.report(
+                    "DJ106",
+                    (*path, "quota", index, "stars"),
+                    f"quota for {stars_at} stars, but at most {highest} can be earned",
+                    f"为 {stars_at} 星设了名额，但最多只能评 {highest} 星",
+                    at_value=True,
+                )
+                continue
+            quotas.append(Quota(stars_at, share))
+        rank_by = self.rank_keys(
+            entry.get("rank_by", ["result.score desc"]), (*path, "rank_by"), env
+        )
+        return StarsSpec(
+            mode=mode,
+            criteria=tuple(criteria),
+            requires=requires,
+            max_up=self.whole(entry.get("max_up"), (*path, "max_up")),
+            max_down=self.whole(entry.get("max_down"), (*path, "max_down")),
+            quotas=tuple(quotas),
+            rank_by=rank_by,
+            strip_on_veto=entry.get("strip_on_veto", True),
+        )
+
+    def tiers(
+        self,
+        raw: object,
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]],
+    ) -> TierSpec | None:
+        path: PathT = ("tiers",)
+        entry = self.table(raw, TIERS, path)
+        order = tuple(entry.get("order", ()))
+        default = entry.get("default")
+        rules: list[CriterionSpec] = []
+        for index, item in enumerate(entry.get("rules", [])):
+            made = self.criterion(item, TIER_RULE, (*path, "rules", index), env, fields, "tier")
+            if made is None:
+                continue
+            if made.id not in order:
+                hint, hint_zh = suggestion(made.id, order)
+                self.report(
+                    "DJ106",
+                    (*path, "rules", index, "tier"),
+                    f'tier "{made.id}" is not in tiers.order',
+                    f"类别“{made.id}”不在 tiers.order 中",
+                    hint,
+                    hint_zh,
+                    at_value=True,
+                )
+                continue
+            rules.append(made)
+        if default is not None and default not in order:
+            hint, hint_zh = suggestion(default, order)
+            self.report(
+                "DJ106",
+                (*path, "default"),
+                f'default tier "{default}" is not in tiers.order',
+                f"默认类别“{default}”不在 tiers.order 中",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+            return None
+        if not order or default is None:
+            return None
+        return TierSpec(
+            order=order,
+            rules=tuple(rules),
+            default=default,
+            max_up=self.whole(entry.get("max_up"), (*path, "max_up")),
+            max_down=self.whole(entry.get("max_down"), (*path, "max_down")),
+        )
+
+    def selection(
+        self,
+        raw: object,
+        env: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Mapping[str, FieldSpec]],
+    ) -> SelectionSpec | None:
+        path: PathT = ("selection",)
+        entry = self.table(raw, SELECTION, path)
+        count = self.whole(entry.get("count"), (*path, "count"), 1)
+        eligible = None
+        if "eligible" in entry:
+            eligible = self.condition(entry["eligible"], (*path, "eligible"), env, fields)
+        scope = entry.get("scope")
+        if scope is not None and scope not in ORGANIZATION_KINDS:
+            hint, hint_zh = suggestion(scope, ORGANIZATION_KINDS)
+            self.report(
+                "DJ104",
+                (*path, "scope"),
+                f"scope must be a kind of organization ({', '.join(ORGANIZATION_KINDS)}), "
+                f'got "{scope}"',
+                f"scope 应为党组织类型（{', '.join(ORGANIZATION_KINDS)}），实际为“{scope}”",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+        rank_by = self.rank_keys(entry.get("rank_by", []), (*path, "rank_by"), env)
+        if count is None:
+            return None
+        return SelectionSpec(
+            label=entry.get("label", ""),
+            count=count,
+            eligible=eligible,
+            rank_by=rank_by,
+            scope=scope,
         )
 
     def check_veto_grades(
@@ -754,6 +1294,7 @@ class _Loader:
         member_fields: Mapping[str, FieldSpec],
         org_fields: Mapping[str, FieldSpec],
         categories: Sequence[Category],
+        measure_types: Mapping[str, str],
     ) -> list[tuple[int, Rule]]:
         """The rules that built, each with its index in the document."""
         self.unique(raw, "rules")
@@ -780,6 +1321,9 @@ class _Loader:
                         at_value=True,
                     )
             spec = dict(RULE_COMMON)
+            if kind is not None and not kind.uses_events:
+                for key in ("on", "when", "caps"):
+                    spec.pop(key)
             if kind is not None:
                 for option in kind.options:
                     spec[option.name] = (_OPTION_TYPES[option.type], option.required)
@@ -866,6 +1410,7 @@ class _Loader:
                         BuildContext(
                             rule_id=entry["id"],
                             quantity_units={t: event_types[t].quantity for t in known},
+                            measures=measure_types,
                         ),
                     )
                 owner = self.registry.owners.get(("rule kind", kind.name), "")
@@ -1031,11 +1576,11 @@ def _guarded(award: Award, owner: str, kind: str, rule_id: str) -> Award:
     if finish is not None:
 
         def guarded_finish(
-            counted: Sequence[tuple[Event, Decimal]], period: Period
+            counted: Sequence[tuple[Event, Decimal]], context: EndContext
         ) -> Sequence[SubjectChange]:
             assert finish is not None
             try:
-                return finish(counted, period)
+                return finish(counted, context)
             except Exception as exc:
                 raise failed(exc) from exc
 

@@ -9,7 +9,15 @@ from typing import Any
 from ..hookspecs import hookimpl
 from ..model import Event
 from ..period import Period
-from ..rules import Award, BuildContext, Option, RuleKind, RuleOptionError
+from ..rules import (
+    Award,
+    BuildContext,
+    EndContext,
+    Option,
+    RuleKind,
+    RuleOptionError,
+    SubjectChange,
+)
 
 _AMOUNT_OPTIONS = (
     Option("points", "positive_decimal", "points for each matching event"),
@@ -132,6 +140,63 @@ VETO = RuleKind(
 )
 
 
+def _build_from_measure(options: Mapping[str, Any], context: BuildContext) -> Award:
+    name = options["measure"]
+    kind = context.measures.get(name)
+    if kind not in ("decimal", "boolean"):
+        raise RuleOptionError(
+            f'measure "{name}" is not a number or true/false measure of this ruleset',
+            f"“{name}”不是本规则集的数值或是/否指标",
+            "measure",
+            "declare it under [[measures]] first",
+            "请先在 [[measures]] 中声明",
+        )
+    multiplier: Decimal = options.get("multiplier", Decimal(1))
+
+    def finish(
+        counted: Sequence[tuple[Event, Decimal]], context: EndContext
+    ) -> list[SubjectChange]:
+        measured = context.measures[name]
+        value = measured.value
+        if value is None:
+            return []
+        points = (Decimal(1) if value else Decimal(0)) if isinstance(value, bool) else value
+        points *= multiplier
+        if not points:
+            return []
+        return [
+            SubjectChange(
+                points,
+                f"{name} = {measured.explanation}",
+                f"{name}：{measured.explanation_zh}",
+            )
+        ]
+
+    return Award(
+        effect="points",
+        amount=lambda event, period: None,
+        largest=None,
+        summary=f"{multiplier} × measure {name}",
+        summary_zh=f"指标 {name} × {multiplier}",
+        finish=finish,
+    )
+
+
+FROM_MEASURE = RuleKind(
+    name="measure",
+    description=(
+        "Points from a measure at the period's end: its value × multiplier (a true/false "
+        "measure counts 1 when true)."
+    ),
+    options=(
+        Option("measure", "string", "the id of a number or true/false measure", required=True),
+        Option("multiplier", "decimal", "points per unit of the measure (1)"),
+    ),
+    build=_build_from_measure,
+    uses_events=False,
+)
+
+
 @hookimpl
 def dangjian_rules_rule_kinds() -> Sequence[RuleKind]:
-    return (POINTS, DEDUCTION, VETO)
+    return (POINTS, DEDUCTION, VETO, FROM_MEASURE)

@@ -1,0 +1,421 @@
+"""Verdicts over a subject's points and measures: flags, stars, tiers, and selection.
+
+Per subject: flags, the stars earned (cumulative levels or independent named stars) and
+the tier earned.  Across subjects, in this order: limits against the previous period's
+result, star quotas (deterministic ranking), and top-N selection.  Every step that
+changes a verdict leaves a :class:`~dangjian_rules.result.Note` saying why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .expr import Condition, Node, fields_used
+from .result import (
+    Criterion,
+    Flag,
+    Note,
+    Scalar,
+    Selection,
+    Stars,
+    SubjectResult,
+    Tier,
+    scalar_text,
+)
+
+Facts = dict[str, dict[str, Any]]
+
+
+@attrs.frozen
+class CriterionSpec:
+    """A star level, a named star, a tier rule or a flag: a condition with a label."""
+
+    id: str
+    label: str
+    when: Condition
+    stars: int = 0  # for cumulative star levels
+
+    def judge(self, facts: Facts, member: Any, organization: Any) -> Criterion:
+        held = bool(self.when(facts, member, organization))
+        return Criterion(self.id, self.label, self.when.source, held, _values(self.when, facts))
+
+
+def _values(condition: Condition, facts: Facts) -> dict[str, str]:
+    """The figures a condition looked at: "measure.life" → "0.75"."""
+    shown: dict[str, str] = {}
+    for root, name in sorted(fields_used(condition.tree)):
+        if root in facts:
+            shown[f"{root}.{name}"] = scalar_text(facts[root].get(name))
+    return shown
+
+
+@attrs.frozen
+class RankKey:
+    """One key of a ranking: a field such as result.score, highest or lowest first."""
+
+    source: str
+    field: tuple[str, str]
+    descending: bool
+
+    def value(self, facts: Facts) -> Any:
+        return facts.get(self.field[0], {}).get(self.field[1])
+
+
+def rank_order(keys: Sequence[RankKey], facts: Facts, subject_id: str) -> tuple[Any, ...]:
+    """A sort key: the keys in order (missing values last), then the subject id."""
+    out: list[Any] = []
+    for key in keys:
+        value = key.value(facts)
+        if value is None:
+            out.append((1, 0))
+            continue
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, (int, Decimal)):
+            out.append((0, -value if key.descending else value))
+        else:  # text: descending text order is not offered; checked at load time
+            out.append((0, value))
+    out.append(subject_id)
+    return tuple(out)
+
+
+@attrs.frozen
+class Quota:
+    stars: int
+    at_most: Decimal  # a share of the rated subjects, 0..1
+
+
+@attrs.frozen
+class StarsSpec:
+    mode: str  # "cumulative" or "named"
+    criteria: tuple[CriterionSpec, ...]
+    requires: Condition | None
+    max_up: int | None
+    max_down: int | None
+    quotas: tuple[Quota, ...]
+    rank_by: tuple[RankKey, ...]
+    strip_on_veto: bool = True
+
+    @property
+    def highest(self) -> int:
+        if self.mode == "named":
+            return len(self.criteria)
+        return max((c.stars for c in self.criteria), default=0)
+
+
+@attrs.frozen
+class TierSpec:
+    order: tuple[str, ...]  # best first
+    rules: tuple[CriterionSpec, ...]  # id is the tier; first that holds
+    default: str
+    max_up: int | None
+    max_down: int | None
+
+
+@attrs.frozen
+class SelectionSpec:
+    label: str
+    count: int
+    eligible: Condition | None
+    rank_by: tuple[RankKey, ...]
+    scope: str | None  # an organization kind: rank within each such organization's subtree
+
+
+@attrs.frozen
+class FlagSpec:
+    id: str
+    label: str
+    when: Condition
+
+
+# ---------------------------------------------------------------- per subject
+
+
+def judge_flags(
+    flags: Sequence[FlagSpec], facts: Facts, member: Any, organization: Any
+) -> tuple[Flag, ...]:
+    raised: list[Flag] = []
+    for spec in flags:
+        criterion = CriterionSpec(spec.id, spec.label, spec.when).judge(facts, member, organization)
+        if criterion.held:
+            raised.append(Flag(spec.id, spec.label, (criterion,)))
+    return tuple(raised)
+
+
+def earn_stars(
+    spec: StarsSpec, facts: Facts, member: Any, organization: Any, vetoed: Sequence[str]
+) -> Stars:
+    """Stars earned by this subject alone: criteria, prerequisite and veto."""
+    criteria = tuple(c.judge(facts, member, organization) for c in spec.criteria)
+    if spec.mode == "named":
+        earned = sum(1 for c in criteria if c.held)
+    else:
+        earned = 0
+        for level, criterion in zip(spec.criteria, criteria, strict=True):
+            if not criterion.held:
+                break
+            earned = level.stars
+    count = earned
+    notes: list[Note] = []
+    if spec.requires is not None and count and not spec.requires(facts, member, organization):
+        notes.append(
+            Note(
+                "requires",
+                f"no stars: the prerequisite {spec.requires.source} does not hold",
+                f"不具备评星前提（{spec.requires.source}），不评星",
+            )
+        )
+        count = 0
+    if vetoed and spec.strip_on_veto and count:
+        notes.append(
+            Note(
+                "veto",
+                f"{count} star(s) stripped by one-vote veto: {', '.join(vetoed)}",
+                f"一票否决（{'、'.join(vetoed)}），摘除 {count} 颗星",
+            )
+        )
+        count = 0
+    return Stars(count, earned, criteria, tuple(notes))
+
+
+def earn_tier(spec: TierSpec, facts: Facts, member: Any, organization: Any) -> Tier:
+    criteria: list[Criterion] = []
+    chosen = spec.default
+    for rule in spec.rules:
+        criterion = rule.judge(facts, member, organization)
+        criteria.append(criterion)
+        if criterion.held:
+            chosen = rule.id
+            break
+    return Tier(chosen, chosen, tuple(criteria), ())
+
+
+# ---------------------------------------------------------------- across subjects
+
+
+def limit_stars(spec: StarsSpec, stars: Stars, previous: SubjectResult | None) -> Stars:
+    """At most ``max_up`` more (``max_down`` fewer) stars than the previous period's."""
+    if (
+        previous is None
+        or previous.stars is None
+        or (stars.notes and any(n.code == "veto" for n in stars.notes))
+    ):
+        return stars
+    before = previous.stars.count
+    count, notes = stars.count, list(stars.notes)
+    if spec.max_up is not None and count > before + spec.max_up:
+        count = before + spec.max_up
+        notes.append(
+            Note(
+                "previous_limit",
+                f"limited to {count}: at most {spec.max_up} more than last period's {before}",
+                f"较上期（{before} 星）最多增加 {spec.max_up} 颗星，定为 {count} 星",
+            )
+        )
+    if spec.max_down is not None and count < before - spec.max_down:
+        count = before - spec.max_down
+        notes.append(
+            Note(
+                "previous_limit",
+                f"kept at {count}: at most {spec.max_down} fewer than last period's {before}",
+                f"较上期（{before} 星）最多减少 {spec.max_down} 颗星，定为 {count} 星",
+            )
+        )
+    return attrs.evolve(stars, count=count, notes=tuple(notes))
+
+
+def apply_quotas(
+    spec: StarsSpec, stars: dict[str, Stars], order: Mapping[str, tuple[Any, ...]]
+) -> dict[str, Stars]:
+    """Demote the lowest-ranked subjects beyond each quota, highest level first."""
+    rated = len(stars)
+    result = dict(stars)
+    for quota in sorted(spec.quotas, key=lambda q: -q.stars):
+        allowed = math.floor(quota.at_most * rated)
+        holders = sorted(
+            (s for s, v in result.items() if v.count >= quota.stars), key=lambda s: order[s]
+        )
+        for rank, subject in enumerate(holders, start=1):
+            if rank <= allowed:
+                continue
+            current = result[subject]
+            demoted = quota.stars - 1
+            note = Note(
+                "quota",
+                f"{current.count} → {demoted} star(s): {quota.stars}-star quota is "
+                f"{quota.at_most:%} of {rated} = {allowed}, and this ranks {rank} of "
+                f"{len(holders)}",
+                f"{quota.stars} 星名额为 {rated} 的 {quota.at_most:%}，即 {allowed} 个；"
+                f"本单位排第 {rank}/{len(holders)}，由 {current.count} 星降为 {demoted} 星",
+            )
+            result[subject] = attrs.evolve(current, count=demoted, notes=(*current.notes, note))
+    return result
+
+
+def limit_tier(spec: TierSpec, tier: Tier, previous: SubjectResult | None) -> Tier:
+    """Move at most ``max_up`` tiers up (``max_down`` down) from the previous period's."""
+    if previous is None or previous.tier is None or previous.tier.tier not in spec.order:
+        return tier
+    before = spec.order.index(previous.tier.tier)
+    now = spec.order.index(tier.tier)
+    notes = list(tier.notes)
+    if spec.max_up is not None and before - now > spec.max_up:  # smaller index is better
+        now = before - spec.max_up
+        notes.append(
+            Note(
+                "previous_limit",
+                f"promoted only to {spec.order[now]}: at most {spec.max_up} tier(s) up from "
+                f"{previous.tier.tier}",
+                f"较上期（{previous.tier.tier}）最多晋升 {spec.max_up} 级，定为{spec.order[now]}",
+            )
+        )
+    if spec.max_down is not None and now - before > spec.max_down:
+        now = before + spec.max_down
+        notes.append(
+            Note(
+                "previous_limit",
+                f"kept at {spec.order[now]}: at most {spec.max_down} tier(s) down from "
+                f"{previous.tier.tier}",
+                f"较上期（{previous.tier.tier}）最多下降 {spec.max_down} 级，定为{spec.order[now]}",
+            )
+        )
+    return attrs.evolve(tier, tier=spec.order[now], notes=tuple(notes))
+
+
+def select(
+    spec: SelectionSpec,
+    subjects: Sequence[str],
+    facts: Mapping[str, Facts],
+    people: Mapping[str, tuple[Any, Any]],
+    scope_of: Callable[[str], str | None],
+) -> dict[str, Selection]:
+    """Rank the eligible subjects in each scope and select the first ``count``."""
+    out: dict[str, Selection] = {}
+    groups: dict[str | None, list[str]] = {}
+    for subject in subjects:
+        member, organization = people[subject]
+        eligible = spec.eligible is None or bool(
+            spec.eligible(facts[subject], member, organization)
+        )
+        keys = {k.source: scalar_text(k.value(facts[subject])) for k in spec.rank_by}
+        if not eligible:
+            assert spec.eligible is not None
+            out[subject] = Selection(
+                False,
+                None,
+                False,
+                scope_of(subject),
+                keys,
+                (
+                    Note(
+                        "eligible",
+                        f"not eligible: {spec.eligible.source} does not hold",
+                        f"不符合参评条件（{spec.eligible.source}）",
+                    ),
+                ),
+            )
+            continue
+        groups.setdefault(scope_of(subject), []).append(subject)
+    for scope, members in groups.items():
+        ranked = sorted(members, key=lambda s: rank_order(spec.rank_by, facts[s], s))
+        for rank, subject in enumerate(ranked, start=1):
+            chosen = rank <= spec.count
+            keys = {k.source: scalar_text(k.value(facts[subject])) for k in spec.rank_by}
+            where = f" in {scope}" if scope else ""
+            where_zh = f"（{scope}范围内）" if scope else ""
+            out[subject] = Selection(
+                True,
+                rank,
+                chosen,
+                scope,
+                keys,
+                (
+                    Note(
+                        "rank",
+                        f"ranked {rank} of {len(ranked)}{where}; the first {spec.count} are "
+                        f"selected" + ("" if chosen else ", so not selected"),
+                        f"排名第 {rank}/{len(ranked)}{where_zh}，前 {spec.count} 名入选"
+                        + ("" if chosen else "，未入选"),
+                    ),
+                ),
+            )
+    return out
+
+
+def facts_for(
+    result: SubjectResult,
+    measures: Mapping[str, Any],
+    previous: SubjectResult | None,
+) -> Facts:
+    """The values verdict conditions read: measure.*, result.*, previous.*, subject.*."""
+    measure_facts: dict[str, Scalar] = {}
+    for measure_id, measured in measures.items():
+        measure_facts[measure_id] = measured.value
+        for part, value in measured.parts.items():
+            measure_facts[f"{measure_id}.{part}"] = value
+    facts: Facts = {
+        "measure": measure_facts,
+        "result": {
+            "score": result.score,
+            "grade": result.grade,
+            "vetoed": bool(result.vetoes),
+            "stars": None if result.stars is None else Decimal(result.stars.count),
+            "tier": None if result.tier is None else result.tier.tier,
+            "flagged": bool(result.flags),
+        },
+        "subject": {
+            "id": result.subject.id,
+            "name": result.subject.name,
+            "kind": result.subject.kind,
+        },
+        "previous": {},
+    }
+    if previous is not None:
+        facts["previous"] = {
+            "score": previous.score,
+            "grade": previous.grade,
+            "stars": None if previous.stars is None else Decimal(previous.stars.count),
+            "tier": None if previous.tier is None else previous.tier.tier,
+            "rank": (
+                None
+                if previous.selection is None or previous.selection.rank is None
+                else Decimal(previous.selection.rank)
+            ),
+            "selected": None if previous.selection is None else previous.selection.selected,
+        }
+    return facts
+
+
+def verdict_environment(
+    measure_types: Mapping[str, str],
+) -> dict[str, dict[str, str]]:
+    """Types of the facts for checking verdict conditions before any data is read."""
+    return {
+        "measure": dict(measure_types),
+        "result": {
+            "score": "decimal",
+            "grade": "string",
+            "vetoed": "boolean",
+            "stars": "decimal",
+            "tier": "string",
+            "flagged": "boolean",
+        },
+        "subject": {"id": "string", "name": "string", "kind": "string"},
+        "previous": {
+            "score": "decimal",
+            "grade": "string",
+            "stars": "decimal",
+            "tier": "string",
+            "rank": "decimal",
+            "selected": "boolean",
+        },
+    }
+
+
+def field_of(node: Node) -> tuple[str, str] | None:
+    return (node.value[0], node.value[1]) if node.op == "field" else None
