@@ -102,7 +102,15 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
         schema = schema.merge(ruleset.schema)
     dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
     previous = read_result(args.previous) if args.previous else None
-    return evaluate(rulesets, dataset, period, registry, previous), rulesets
+    pinned: dict[str, str] = {}
+    for text in args.ruleset_version or ():
+        ruleset_id, _, version = text.partition("=")
+        if not version:
+            raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
+        pinned[ruleset_id] = version
+    run = evaluate(rulesets, dataset, period, registry, previous, pinned)
+    used = {(r.id, r.version) for r in run.rulesets}
+    return run, [r for r in rulesets if (r.id, r.version) in used]
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -332,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="encoding of the data files (default UTF-8; gb18030 for Excel/WPS files)",
         )
         sub.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
+        sub.add_argument(
+            "--ruleset-version",
+            action="append",
+            metavar="ID=VERSION",
+            help="use this version of a ruleset instead of the one in force for the period",
+        )
         sub.add_argument(
             "--previous",
             metavar="FILE",

@@ -38,7 +38,7 @@ from .result import (
     Veto,
 )
 from .rules import Cap, EndContext, Rule
-from .ruleset import Category, GradeScale, Ruleset
+from .ruleset import Category, GradeScale, Ruleset, in_force_versions
 from .verdicts import (
     Facts,
     apply_quotas,
@@ -430,8 +430,12 @@ def evaluate(
     period: Period,
     registry: Registry | None = None,
     previous: RunResult | None = None,
+    pinned: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period.
+
+    Of several versions of one ruleset id, the one in force for the whole period is used,
+    unless ``pinned`` names a version (ruleset id → version).
 
     Rulesets that read other rulesets' results are evaluated after them.  ``previous`` is
     the result of the period before, for limits on stars and tiers and for conditions on
@@ -441,6 +445,15 @@ def evaluate(
     """
     if isinstance(rulesets, Ruleset):
         rulesets = [rulesets]
+    pinned = pinned or {}
+    rulesets, problems = in_force_versions(rulesets, period.start, period.end, pinned)
+    problems += [  # a pinned version is used on purpose, in force or not (e.g. a what-if)
+        _not_in_force(r, period)
+        for r in rulesets
+        if r.id not in pinned and not r.in_force_on(period.start, period.end)
+    ]
+    if problems:
+        raise ProblemsFound(problems)
     # The engine allocates many small objects and creates no reference cycles; the
     # cyclic collector would only re-scan the whole dataset again and again (≈2× time).
     registry = registry or default_registry()
@@ -623,11 +636,6 @@ def _evaluate(
     period: Period,
     previous: RunResult | None = None,
 ) -> RunResult:
-    problems = [
-        _not_in_force(r, period) for r in rulesets if not r.in_force_on(period.start, period.end)
-    ]
-    if problems:
-        raise ProblemsFound(problems)
     if previous is not None:
         _check_previous(previous, rulesets, period)
     before: dict[tuple[str, str], SubjectResult] = {
@@ -713,6 +721,7 @@ def _evaluate(
                 ruleset.sha256,
                 ruleset.subject,
                 dict(sorted(unassigned.items())),
+                ruleset.extends,
             )
         )
     counts = dataset.counts()

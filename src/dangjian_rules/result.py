@@ -213,6 +213,8 @@ class RulesetRef:
     subject: str
     #: events not in any result of this ruleset: reason → count
     unassigned: Mapping[str, int]
+    #: the baselines it extends, nearest first (sha256 covers their sources too)
+    extends: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -437,6 +439,7 @@ def run_result_json(run: RunResult, with_trace: bool = True) -> dict[str, Any]:
                 "version": r.version,
                 "sha256": r.sha256,
                 "subject": r.subject,
+                "extends": list(r.extends),
                 "unassigned": dict(r.unassigned),
             }
             for r in run.rulesets
@@ -582,7 +585,13 @@ def loads(text: str) -> RunResult:
         period=PeriodRef(_date(period["start"]), _date(period["end"]), period["label"]),
         rulesets=tuple(
             RulesetRef(
-                r["id"], r["name"], r["version"], r["sha256"], r["subject"], dict(r["unassigned"])
+                r["id"],
+                r["name"],
+                r["version"],
+                r["sha256"],
+                r["subject"],
+                dict(r["unassigned"]),
+                tuple(r.get("extends", ())),
             )
             for r in raw["rulesets"]
         ),

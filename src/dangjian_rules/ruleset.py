@@ -24,6 +24,7 @@ from .errors import Problem, ProblemsFound, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
+from .inheritance import RulesetIndex, resolve
 from .measures import Measure, MeasureBuildContext, MeasureKind
 from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES, Event
 from .period import PER_WINDOW_ZH, WINDOW_KINDS, Period
@@ -112,6 +113,8 @@ class Ruleset:
     sha256: str
     #: for organization rulesets: the kinds of organization rated (empty: all)
     organization_kinds: tuple[str, ...] = ()
+    #: the baselines this ruleset extends, nearest first (their sources are in sha256)
+    extends: tuple[str, ...] = ()
     measures: tuple[Measure, ...] = ()
     flags: tuple[FlagSpec, ...] = ()
     stars: StarsSpec | None = None
@@ -174,6 +177,7 @@ HEADER: _Spec = {
     "description": ("string", False),
     "in_force": ("table", False),
     "organizations": ("strings", False),
+    "extends": ("string", False),
 }
 MEASURE_COMMON: _Spec = {
     "id": ("string", True),
@@ -1621,11 +1625,16 @@ def _syntax_problem(exc: tomli.TOMLDecodeError, file: str) -> Problem:
 
 
 def parse_ruleset(
-    text: str | bytes, file: str = "<ruleset>", registry: Registry | None = None
+    text: str | bytes,
+    file: str = "<ruleset>",
+    registry: Registry | None = None,
+    index: RulesetIndex | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
-    """Load a ruleset from its source; returns it (or None) and every problem found."""
+    """Load a ruleset from its source; returns it (or None) and every problem found.
+
+    ``index`` finds the baselines a ruleset ``extends`` (see inheritance.py).
+    """
     data = text.encode("utf-8") if isinstance(text, str) else text
-    sha256 = hashlib.sha256(data).hexdigest()
     source, problem = _decode(data, file)
     if source is None:
         assert problem is not None
@@ -1636,7 +1645,28 @@ def parse_ruleset(
         return None, [_syntax_problem(exc, file)]
     registry = registry or default_registry()
     loader = _Loader(source, file, registry)
-    ruleset = loader.load(document, sha256)
+    header = document.get("ruleset")
+    if isinstance(header, dict) and "extends" in header:
+        for key in ("id", "name", "version"):  # a county ruleset names itself
+            if key not in header:
+                loader.report(
+                    "DJ102",
+                    ("ruleset",),
+                    f'a ruleset that extends another still needs its own "{key}"',
+                    f"继承其他规则集的规则集仍须填写自己的“{key}”",
+                    f"add {key} = …",
+                    f"请补充 {key} = …",
+                )
+    document, baselines, found = resolve(document, file, index)
+    if found or loader.problems:
+        return None, sorted([*loader.problems, *found], key=Problem.sort_key)
+    digest = hashlib.sha256(data)
+    for _, _, baseline in baselines:  # the provenance covers every source used
+        digest.update(b"\0")
+        digest.update(baseline)
+    ruleset = loader.load(document, digest.hexdigest())
+    if ruleset is not None and baselines:
+        ruleset = attrs.evolve(ruleset, extends=tuple(b[0] for b in baselines))
     problems = loader.problems
     if ruleset is not None:
         for found in registry.call(
@@ -1651,7 +1681,28 @@ def parse_ruleset(
     return ruleset, sorted(problems, key=Problem.sort_key)
 
 
-def load_ruleset(path: str | os.PathLike[str], registry: Registry | None = None) -> Ruleset:
+def index_for(
+    paths: Iterable[str | os.PathLike[str]], registry: Registry | None = None
+) -> RulesetIndex:
+    """Where baselines are looked for: the given folders, the folders of the given files
+    and the folder above each, and the rulesets installed plugins ship."""
+    registry = registry or default_registry()
+    roots: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        folder = path if path.is_dir() else path.parent
+        for root in (folder, folder.parent):
+            if root not in roots:
+                roots.append(root)
+    packaged, _ = ruleset_files(registry.ruleset_paths)
+    return RulesetIndex(roots, packaged)
+
+
+def load_ruleset(
+    path: str | os.PathLike[str],
+    registry: Registry | None = None,
+    index: RulesetIndex | None = None,
+) -> Ruleset:
     """Load, check and compile one ruleset file.
 
     Raises :class:`ProblemsFound` if it has any error (warnings alone do not raise).
@@ -1661,7 +1712,7 @@ def load_ruleset(path: str | os.PathLike[str], registry: Registry | None = None)
         data = Path(file).read_bytes()
     except OSError as exc:
         raise ProblemsFound([_unreadable(file, exc)]) from None
-    ruleset, problems = parse_ruleset(data, file, registry)
+    ruleset, problems = parse_ruleset(data, file, registry, index or index_for([file], registry))
     if ruleset is None:
         raise ProblemsFound(problems)
     return ruleset
@@ -1718,37 +1769,107 @@ def check_paths(
     paths: Iterable[str | os.PathLike[str]], registry: Registry | None = None
 ) -> list[Problem]:
     """Every problem (errors and warnings) in the rulesets under ``paths``."""
+    paths = list(paths)
     files, problems = ruleset_files(paths)
+    index = index_for(paths, registry)
+    checked: list[Ruleset] = []
     for file in files:
         try:
             data = file.read_bytes()
         except OSError as exc:
             problems.append(_unreadable(os.fspath(file), exc))
             continue
-        _, found = parse_ruleset(data, os.fspath(file), registry)
+        loaded, found = parse_ruleset(data, os.fspath(file), registry, index)
         problems.extend(found)
+        if loaded is not None:
+            checked.append(loaded)
+    problems.extend(_duplicate_ids(checked))
     return sorted(problems, key=Problem.sort_key)
 
 
+def _overlaps(a: Ruleset, b: Ruleset) -> bool:
+    low = max(a.in_force_from or dt.date.min, b.in_force_from or dt.date.min)
+    high = min(a.in_force_until or dt.date.max, b.in_force_until or dt.date.max)
+    return low <= high
+
+
 def _duplicate_ids(rulesets: Sequence[Ruleset]) -> list[Problem]:
-    seen: dict[str, str] = {}
+    """Versions of one id must differ and be in force on different dates."""
     problems: list[Problem] = []
+    by_id: dict[str, list[Ruleset]] = {}
     for ruleset in rulesets:
-        if ruleset.id in seen:
-            problems.append(
-                Problem(
-                    code="DJ105",
-                    message=f'ruleset id "{ruleset.id}" is also used by {seen[ruleset.id]}',
-                    message_zh=f"规则集 id“{ruleset.id}”与 {seen[ruleset.id]} 重复",
-                    file=ruleset.source,
-                    path="ruleset.id",
-                    hint="give each ruleset its own id, or pass only one of them",
-                    hint_zh="每个规则集须有唯一 id，或只传入其中一个",
-                )
-            )
-        else:
-            seen[ruleset.id] = ruleset.source
+        by_id.setdefault(ruleset.id, []).append(ruleset)
+    for ruleset_id, versions in sorted(by_id.items()):
+        for later_index, later in enumerate(versions):
+            for earlier in versions[:later_index]:
+                if earlier.version == later.version:
+                    problems.append(
+                        Problem(
+                            code="DJ105",
+                            message=f'ruleset "{ruleset_id}" version {later.version} is also '
+                            f"in {earlier.source}",
+                            message_zh=f"规则集“{ruleset_id}”版本 {later.version} 与 "
+                            f"{earlier.source} 重复",
+                            file=later.source,
+                            path="ruleset.version",
+                            hint="give each version its own version and in-force dates, or "
+                            "pass only one of them",
+                            hint_zh="每个版本须有不同的版本号和生效期，或只传入其中一个",
+                        )
+                    )
+                elif _overlaps(earlier, later):
+                    problems.append(
+                        Problem(
+                            code="DJ128",
+                            message=f"versions {earlier.version} ({earlier.source}) and "
+                            f'{later.version} of ruleset "{ruleset_id}" are in force on the '
+                            "same dates",
+                            message_zh=f"规则集“{ruleset_id}”的版本 {earlier.version}"
+                            f"（{earlier.source}）与 {later.version} 生效期重叠",
+                            file=later.source,
+                            path="ruleset.in_force",
+                            hint="end the older version the day before the newer one starts",
+                            hint_zh="请让旧版本在新版本生效的前一天失效",
+                        )
+                    )
     return problems
+
+
+def in_force_versions(
+    rulesets: Sequence[Ruleset], start: dt.date, end: dt.date, pinned: Mapping[str, str] = {}
+) -> tuple[list[Ruleset], list[Problem]]:
+    """For each ruleset id, the version in force for the whole of [start, end], or the
+    pinned version; problems for ids with none."""
+    chosen: list[Ruleset] = []
+    problems: list[Problem] = []
+    by_id: dict[str, list[Ruleset]] = {}
+    for ruleset in rulesets:
+        by_id.setdefault(ruleset.id, []).append(ruleset)
+    for ruleset_id, versions in sorted(by_id.items()):
+        if ruleset_id in pinned:
+            match = [r for r in versions if r.version == pinned[ruleset_id]]
+            if not match:
+                known = ", ".join(r.version for r in versions)
+                problems.append(
+                    Problem(
+                        code="DJ120",
+                        message=f'ruleset "{ruleset_id}" has no version {pinned[ruleset_id]} '
+                        f"(versions: {known})",
+                        message_zh=f"规则集“{ruleset_id}”没有版本 {pinned[ruleset_id]}"
+                        f"（已有版本：{known}）",
+                        file=versions[0].source,
+                        path="ruleset.version",
+                    )
+                )
+                continue
+            chosen.append(match[0])
+            continue
+        fitting = [r for r in versions if r.in_force_on(start, end)]
+        if len(versions) == 1 or not fitting:
+            chosen.append(fitting[0] if fitting else versions[0])  # the engine reports DJ120
+        else:
+            chosen.append(fitting[0])
+    return chosen, problems
 
 
 def packaged_rulesets(registry: Registry | None = None) -> dict[str, Path]:
@@ -1804,9 +1925,10 @@ def load_rulesets(
     files, missing = ruleset_files(paths)
     problems.extend(missing)
     rulesets: list[Ruleset] = []
+    index = index_for(paths, registry)
     for file in files:
         try:
-            rulesets.append(load_ruleset(file, registry))
+            rulesets.append(load_ruleset(file, registry, index))
         except ProblemsFound as exc:
             problems.extend(exc.problems)
     problems.extend(_duplicate_ids(rulesets))
