@@ -114,29 +114,16 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from .check_formats import render
     from .ruleset import check_paths, ruleset_files
 
     files, _ = ruleset_files(args.paths)
     problems = check_paths(args.paths, _registry(args))
-    if args.format == "json":
-        json.dump(
-            {"files": len(files), "problems": [p.to_dict() for p in problems]},
-            out,
-            ensure_ascii=False,
-            indent=2,
-        )
-        out.write("\n")
+    report = render(args.format, problems, [os.fspath(f) for f in files], args.lang)
+    if args.output:
+        Path(args.output).write_text(report, encoding="utf-8")
     else:
-        print_problems(problems, args.lang, out)
-        if not problems:
-            w = _Words(args.lang)
-            print(
-                w(
-                    f"All checked: {len(files)} ruleset file(s), no problems.",
-                    f"检查通过：{len(files)} 个规则集文件，没有问题。",
-                ),
-                file=out,
-            )
+        out.write(report)
     has_errors = any(p.severity == "error" for p in problems)
     has_warnings = any(p.severity == "warning" for p in problems)
     return EXIT_PROBLEMS if has_errors or (args.strict and has_warnings) else EXIT_OK
@@ -190,6 +177,66 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     texts = [explain(result, by_id[result.ruleset], run, args.lang) for result in matches]
     _write("\n\n".join(texts), args.output, out)
     return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
+    from .casetests import coverage, run_case
+    from .explain import explain
+    from .ruleset import load_rulesets
+
+    registry = _registry(args)
+    w = _Words(args.lang)
+    rulesets = load_rulesets(args.paths, registry)
+    available: dict[str, list[Ruleset]] = {}
+    for ruleset in rulesets:
+        available.setdefault(ruleset.id, []).append(ruleset)
+    passed = failed = 0
+    below: list[str] = []
+    for ruleset in rulesets:
+        print(f"{ruleset.source}  ({ruleset.id} {ruleset.version})", file=out)
+        outcomes = []
+        for case in ruleset.tests:
+            outcome = run_case(case, ruleset, available, registry, args.lang)
+            outcomes.append(outcome)
+            if outcome.passed:
+                passed += 1
+                print(f"  ✓ {case.name}", file=out)
+                continue
+            failed += 1
+            where = f"{case.file}:{case.line}" if case.line else case.file
+            print(f"  ✗ {case.name}  ({where})", file=out)
+            for difference in outcome.differences:
+                print(f"      {difference}", file=out)
+            if outcome.result is not None and outcome.run is not None:
+                trace = explain(outcome.result, ruleset, outcome.run, args.lang)
+                print("      " + trace.replace("\n", "\n      "), file=out)
+        if not ruleset.tests:
+            print(w("  (no test cases)", "  （没有测试用例）"), file=out)
+        if args.coverage or args.threshold is not None:
+            covered = coverage(ruleset, outcomes)
+            done = sum(1 for v in covered.items.values() if v)
+            print(
+                w(
+                    f"  coverage {covered.percent}% ({done}/{len(covered.items)})",
+                    f"  覆盖率 {covered.percent}%（{done}/{len(covered.items)}）",
+                ),
+                file=out,
+            )
+            missing = [item for item, v in covered.items.items() if not v]
+            if missing and args.coverage:
+                print(w("    not covered: ", "    未覆盖：") + ", ".join(missing), file=out)
+            if args.threshold is not None and covered.percent < args.threshold:
+                below.append(f"{ruleset.id} {covered.percent}%")
+    if below:
+        print(
+            w(
+                f"coverage below {args.threshold}%: {', '.join(below)}",
+                f"覆盖率低于 {args.threshold}%：{'、'.join(below)}",
+            ),
+            file=out,
+        )
+    print(f"{passed} passed, {failed} failed", file=out)
+    return EXIT_PROBLEMS if failed or below else EXIT_OK
 
 
 def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
@@ -308,7 +355,16 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="validate rulesets (files or folders)"
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    from .check_formats import FORMATS as check_formats
+
+    check.add_argument(
+        "--format",
+        choices=list(check_formats),
+        default="text",
+        help="text (default), json, github (annotations), sarif (code scanning), junit (CI "
+        "test reports)",
+    )
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
     check.set_defaults(handler=cmd_check)
 
@@ -378,6 +434,23 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(explain)
     explain.add_argument("--subject", "-s", required=True, help="member or organization id")
     explain.set_defaults(handler=cmd_explain)
+
+    test = commands.add_parser(
+        "test", parents=[common], help="run the [[tests]] cases that rulesets carry"
+    )
+    test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="report the rules, grade bands, stars, tiers and flags the cases exercised",
+    )
+    test.add_argument(
+        "--threshold",
+        type=float,
+        metavar="P",
+        help="fail when a ruleset's coverage is below P percent",
+    )
+    test.set_defaults(handler=cmd_test)
 
     plugins = commands.add_parser(
         "plugins", parents=[common], help="list installed plugins and what they add"

@@ -1,6 +1,12 @@
 """Deterministic synthetic data: a county's organs' party organizations, members and a year of
 records, shaped like the 渑池 member point card (``rulesets/mianchi/member-points.toml``).
 
+Two profiles: ``"mianchi"`` (the default) draws the member records of the 渑池 card alone;
+``"full"`` draws the same member records for a smaller city organs' committee (三门峡市直) and
+adds what the other shipped rulesets read: the branches' own records (三会一课 held, venue
+inspections, self and superior assessments, cases, sanctions on a branch), contact cadres
+(联系干部) and their 蹲点 stays, and members who stop taking part in organizational life.
+
 Everything is drawn from one :class:`random.Random` seeded with an integer, using only its
 ``random()`` and plain arithmetic (no libm functions), so the same arguments give byte-identical
 data on any machine and any Python >= 3.10.  The people are invented: names are random
@@ -23,7 +29,7 @@ import attrs
 
 from .model import AttributeValue, Dataset, Event, Member, Organization
 
-__all__ = ["DEPARTMENTS", "generate_county", "write_csv_folder"]
+__all__ = ["DEPARTMENTS", "PROFILES", "generate_county", "write_csv_folder"]
 
 ROOT_ID = "MC"
 ROOT_NAME = "渑池县直机关工委"
@@ -207,14 +213,44 @@ def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
     return table[-1][0]
 
 
-def _organizations(branch_count: int) -> tuple[list[Organization], list[Organization]]:
+@attrs.frozen
+class _Profile:
+    """The shape of a generated committee: its root, organs and branch size."""
+
+    root_id: str
+    root_name: str
+    region: str
+    departments: tuple[tuple[str, int], ...]
+    members_per_branch: int
+    #: a city's organs: names say 市 where a county's say 县
+    city: bool = False
+    #: also draw the branches' own records, contact cadres and lapsed members
+    full: bool = False
+
+    def name(self, text: str) -> str:
+        return text.replace("县", "市") if self.city else text
+
+
+#: ``mianchi``: the 渑池 county organs, member records only (the shipped ``mianchi-2015``).
+#: ``full``: the 三门峡 city organs, smaller branches under twelve organs, every record type
+#: the shipped rulesets read (the shipped ``sanmenxia-2014`` and ``sanmenxia-2015``).
+PROFILES: dict[str, _Profile] = {
+    "mianchi": _Profile(ROOT_ID, ROOT_NAME, REGION, DEPARTMENTS, MEMBERS_PER_BRANCH),
+    "full": _Profile("SMX", "三门峡市直机关工委", "三门峡市", DEPARTMENTS[:12], 20, True, True),
+}
+
+
+def _organizations(
+    branch_count: int, profile: _Profile = PROFILES["mianchi"]
+) -> tuple[list[Organization], list[Organization]]:
     """The tree (root, committees, general branches, branches) and the branches alone."""
-    depts = DEPARTMENTS[:branch_count]
+    root_id, region, named = profile.root_id, profile.region, profile.name
+    depts = profile.departments[:branch_count]
     per_dept = [1] * len(depts)
     if branch_count > len(depts):
         extra = _largest_remainder(branch_count - len(depts), [w - 1 for _, w in depts], 0)
         per_dept = [1 + n for n in extra]
-    root = Organization(ROOT_ID, ROOT_NAME, "work_committee", None, REGION)
+    root = Organization(root_id, profile.root_name, "work_committee", None, region)
     orgs = [root]
     branches: list[Organization] = []
     committees = generals = 0
@@ -222,19 +258,25 @@ def _organizations(branch_count: int) -> tuple[list[Organization], list[Organiza
     def add_general(name: str, parent: str) -> str:
         nonlocal generals
         generals += 1
-        org = Organization(f"{ROOT_ID}-G{generals:02d}", name, "general_branch", parent, REGION)
+        org = Organization(
+            f"{root_id}-G{generals:02d}", named(name), "general_branch", parent, region
+        )
         orgs.append(org)
         return org.id
 
     for (dept, _), count in zip(depts, per_dept, strict=True):
         if count <= 2:
-            parents = [ROOT_ID]
+            parents = [root_id]
         elif count <= 5:
-            parents = [add_general(f"{dept}党总支", ROOT_ID)]
+            parents = [add_general(f"{dept}党总支", root_id)]
         else:
             committees += 1
             committee = Organization(
-                f"{ROOT_ID}-C{committees:02d}", f"{dept}机关党委", "committee", ROOT_ID, REGION
+                f"{root_id}-C{committees:02d}",
+                named(f"{dept}机关党委"),
+                "committee",
+                root_id,
+                region,
             )
             orgs.append(committee)
             parents = [committee.id]
@@ -255,7 +297,7 @@ def _organizations(branch_count: int) -> tuple[list[Organization], list[Organiza
                 name = f"{dept}第{_ordinal(n + 1)}党支部"
             parent = parents[n * len(parents) // count]
             branch = Organization(
-                f"{ROOT_ID}-B{len(branches) + 1:03d}", name, "branch", parent, REGION
+                f"{root_id}-B{len(branches) + 1:03d}", named(name), "branch", parent, region
             )
             branches.append(branch)
             orgs.append(branch)
@@ -301,6 +343,31 @@ class _Builder:
             member.id,
             None,
             end,
+            quantity,
+            status or self.status(date),
+            attributes if attributes is not None else {},
+        )
+        self.rows.append((key, fields))
+
+    def add_org(
+        self,
+        number: int,
+        organization: Organization,
+        type_: str,
+        date: dt.date,
+        *,
+        quantity: Decimal | None = None,
+        attributes: dict[str, AttributeValue] | None = None,
+        status: str | None = None,
+    ) -> None:
+        """A record of an organization itself; ``number`` orders it after members' records."""
+        key = date.toordinal() * 1_000_000_000 + 900_000_000 + number
+        fields = (
+            type_,
+            date,
+            None,
+            organization.id,
+            None,
             quantity,
             status or self.status(date),
             attributes if attributes is not None else {},
@@ -518,23 +585,36 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def generate_county(members: int = 4300, seed: int = 2015, year: int = 2015) -> Dataset:
+def generate_county(
+    members: int = 4300, seed: int = 2015, year: int = 2015, profile: str = "mianchi"
+) -> Dataset:
     """A county organs' work committee with ``members`` members and their records for ``year``.
 
     About ``members / 29`` branches and ~58 events per member: meetings, study, volunteering,
     dues, pioneer recognitions, suggestions, absences, a few sanctions and one or two crimes.
     About 5 % of members are probationary, 3 % join and 1 % leave during the year; 3 % of
     records are pending review, 1 % returned and 0.5 % dated in December of the year before.
+
+    ``profile="full"`` (see :data:`PROFILES`) makes the 三门峡 city organs instead, with about
+    ``members / 20`` branches, and adds the records every shipped ruleset reads: each branch's
+    三会一课 held (``branch_meeting``, ``committee_meeting``, ``branch_lecture``), venue
+    inspections (``venue_inspection``, ten true/false items and the area), ``self_assessment``
+    and ``superior_assessment`` scores, cases (``feature_case``, ``brand_case``) with their
+    review score, one or two ``branch_accountability`` sanctions; a contact cadre (role
+    联系干部) in most branches, one of them joined during the year, with their ``contact_stay``
+    records (蹲点, several days each); and two members who stop taking part from the spring on.
     """
     if members < 1:
         raise ValueError("members must be at least 1")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     with _without_gc():
-        return _generate(members, seed, year)
+        return _generate(members, seed, year, PROFILES[profile])
 
 
-def _generate(members: int, seed: int, year: int) -> Dataset:
+def _generate(members: int, seed: int, year: int, profile: _Profile) -> Dataset:
     rng = random.Random(seed)
-    orgs, branches = _organizations(max(1, round(members / MEMBERS_PER_BRANCH)))
+    orgs, branches = _organizations(max(1, round(members / profile.members_per_branch)), profile)
     sizes = _largest_remainder(members, [0.5 + rng.random() for _ in branches], 1)
     schedules = {branch.id: _branch_schedule(rng, year) for branch in branches}
     drafts = _drafts(rng, year, branches, sizes)
@@ -562,12 +642,206 @@ def _generate(members: int, seed: int, year: int) -> Dataset:
             builder.add(
                 member, "discipline", date, attributes={"sanction": sanction}, status="approved"
             )
+    if profile.full:
+        _full_records(builder, branches, schedules, drafts, people)
     return Dataset(
         organizations={org.id: org for org in orgs},
         members=people,
         events=builder.events(),
         source=f"generated(seed={seed})",
     )
+
+
+# ------------------------------------------------------------------ the "full" profile
+
+#: The ten items of a venue inspection (灵宝 "十有"), true/false fields of ``venue_inspection``.
+VENUE_ITEMS: tuple[str, ...] = (
+    "sign",
+    "flag",
+    "rules_on_wall",
+    "books",
+    "av_equipment",
+    "roster",
+    "activity_records",
+    "furniture",
+    "bulletin_board",
+    "keeper",
+)
+CONTACT_ROLE = "联系干部"
+_ACCOUNTABILITY: tuple[tuple[str, float], ...] = (
+    ("通报批评", 0.5),
+    ("诫勉谈话", 0.8),
+    ("责令整改", 1.0),
+)
+_LIFE = frozenset(_MEETINGS)
+
+
+def _branch_quality(rng: random.Random, number: int, engagement: float) -> float:
+    """How well a branch works, 0..1: partly lasting (the same in every year), partly this
+    year's, partly its members' mean engagement (about 0.4..0.6)."""
+    lasting = random.Random(7919 * number).random()
+    keen = min(1.0, max(0.0, (engagement - 0.4) * 5))
+    return 0.45 * lasting + 0.3 * rng.random() + 0.25 * keen
+
+
+def _branch_records(
+    b: _Builder, number: int, branch: Organization, quality: float, plan: dict[str, list[dt.date]]
+) -> None:
+    """A branch's own records: meetings held, inspections, assessments, a case."""
+    rng, year = b.rng, b.year
+    # The branch records the meetings its members attended; weaker branches file fewer.
+    filed = 0.6 + 0.4 * quality
+    for kind, held in (("branch_meeting", "member_meeting"), ("branch_lecture", "party_lecture")):
+        for date in plan[held]:
+            if rng.random() < filed:
+                b.add_org(number, branch, kind, date)
+    for month in range(1, 13):
+        if rng.random() < 0.65 + 0.37 * quality:
+            b.add_org(number, branch, "committee_meeting", _month_day(rng, year, month))
+    # Venue inspections: most branches once or twice (the second after rectification).
+    if rng.random() < 0.9:
+        visits = 1 + (rng.random() < 0.4)
+        days = sorted(
+            _day_between(rng, dt.date(year, 3, 1), dt.date(year, 11, 30)) for _ in range(visits)
+        )
+        for n, date in enumerate(days):
+            good = min(0.99, 0.7 + 0.3 * quality + 0.1 * n)
+            found: dict[str, AttributeValue] = {item: rng.random() < good for item in VENUE_ITEMS}
+            found["area"] = Decimal(12 + _below(rng, 10 + int(50 * quality)))
+            b.add_org(number, branch, "venue_inspection", date, attributes=found)
+    # 目标责任制: the branch's self-assessment and the superior's, scored out of 100.
+    own = 72 + int(20 * quality + 9 * rng.random())
+    b.add_org(
+        number,
+        branch,
+        "self_assessment",
+        _workday(year, 12, 3 + _below(rng, 8)),
+        quantity=Decimal(own),
+    )
+    superior = 58 + int(34 * quality + 8 * rng.random())
+    b.add_org(
+        number,
+        branch,
+        "superior_assessment",
+        _workday(year, 12, 14 + _below(rng, 10)),
+        quantity=Decimal(superior),
+    )
+    # 一行业一特色、一支部一品牌: a case put forward, with its review score (ties happen).
+    if rng.random() < 0.35 + 0.55 * quality:
+        kind = "feature_case" if rng.random() < 0.5 else "brand_case"
+        date = _day_between(rng, dt.date(year, 9, 1), dt.date(year, 11, 20))
+        score = 70 + int(20 * quality + 10 * rng.random())
+        b.add_org(number, branch, kind, date, quantity=Decimal(score), status="approved")
+
+
+def _contact_stays(b: _Builder, member: Member, diligence: float) -> None:
+    """A contact cadre's 蹲点 stays: two a month are asked for, each at least two days."""
+    rng, year = b.rng, b.year
+    start = max(member.joined or b.first, b.first)
+    stop = min(member.left or b.last, b.last)
+    for month in range(1, 13):
+        u = rng.random()
+        stays = 2 if u < 0.55 + 0.4 * diligence else (1 if u < 0.93 else 3)
+        for n in range(stays):
+            day = 1 + 9 * n + _below(rng, 9)
+            date = dt.date(year, month, day)
+            length = 1 if rng.random() < 0.25 - 0.2 * diligence else 2 + (rng.random() < 0.4)
+            end = date + dt.timedelta(days=length - 1)
+            if date < start or end > stop:
+                continue
+            b.rows.append(
+                (
+                    date.toordinal() * 1_000_000_000 + int(member.id[1:]),
+                    (
+                        "contact_stay",
+                        date,
+                        member.id,
+                        None,
+                        end if end > date else None,
+                        None,
+                        b.status(date),
+                        {},
+                    ),
+                )
+            )
+
+
+def _full_records(
+    b: _Builder,
+    branches: Sequence[Organization],
+    plans: dict[str, dict[str, list[dt.date]]],
+    drafts: Sequence[_Draft],
+    people: dict[str, Member],
+) -> None:
+    rng, year = b.rng, b.year
+    engagement: dict[str, list[float]] = {}
+    for draft in drafts:
+        engagement.setdefault(draft.organization, []).append(draft.engagement)
+    for number, branch in enumerate(branches, start=1):
+        keen = engagement.get(branch.id, [0.5])
+        quality = _branch_quality(rng, number, sum(keen) / len(keen))
+        _branch_records(b, number, branch, quality, plans[branch.id])
+    for index in sorted(_distinct(rng, len(branches), 1 + (rng.random() < 0.5))):
+        date = _day_between(rng, dt.date(year, 3, 1), dt.date(year, 10, 31))
+        b.add_org(
+            index + 1,
+            branches[index],
+            "branch_accountability",
+            date,
+            attributes={"sanction": _pick(rng, _ACCOUNTABILITY)},
+            status="approved",
+        )
+
+    # Contact cadres: one plain, long-standing member in most branches, and one member who
+    # joined this year (sent to a village soon after joining).
+    first = dt.date(year, 1, 1)
+    steady = [
+        d
+        for d in drafts
+        if d.status == "full"
+        and d.left is None
+        and not d.roles
+        and d.joined < first
+        and d.crime is None
+        and d.sanction is None
+    ]
+    by_branch: dict[str, list[_Draft]] = {}
+    for draft in steady:
+        by_branch.setdefault(draft.organization, []).append(draft)
+    cadres: list[_Draft] = []
+    for branch in branches:
+        pool = by_branch.get(branch.id, [])
+        if pool and rng.random() < 0.8:
+            cadres.append(pool[_below(rng, len(pool))])
+    newcomer = next(
+        (d for d in drafts if d.joined.year == year and d.joined.month <= 8 and d.left is None),
+        None,
+    )
+    if newcomer is not None:
+        cadres.append(newcomer)
+    for draft in cadres:
+        member = people[draft.id]
+        member = attrs.evolve(member, roles=(*member.roles, CONTACT_ROLE))
+        people[draft.id] = member
+        _contact_stays(b, member, draft.engagement)
+
+    # Two members stop taking part from the spring on (流动、失联): one drops everything, the
+    # other still pays dues. Six months in a row without organizational life is flagged.
+    chosen = {id(d) for d in cadres}
+    quiet = [d for d in steady if id(d) not in chosen]
+    lapsed: dict[str, tuple[dt.date, bool]] = {}
+    for n, index in enumerate(_distinct(rng, len(quiet), 2)):
+        cutoff = dt.date(year, 4 + _below(rng, 3), 28)
+        lapsed[quiet[index].id] = (cutoff, n == 1)
+    if lapsed:
+        kept: list[tuple[int, tuple[Any, ...]]] = []
+        for row in b.rows:
+            type_, date, member_id = row[1][0], row[1][1], row[1][2]
+            stop = lapsed.get(member_id) if member_id is not None else None
+            if stop is not None and date > stop[0] and (type_ in _LIFE or not stop[1]):
+                continue
+            kept.append(row)
+        b.rows = kept
 
 
 def write_csv_folder(dataset: Dataset, out_dir: str | PathLike[str]) -> None:

@@ -20,7 +20,8 @@ import attrs
 import tomli
 
 from . import tomlpos
-from .errors import Problem, ProblemsFound, suggestion
+from .casetests import EXPECT_KEYS, TestCase
+from .errors import Problem, ProblemsFound, UsageError, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
@@ -120,6 +121,7 @@ class Ruleset:
     stars: StarsSpec | None = None
     tiers: TierSpec | None = None
     selection: SelectionSpec | None = None
+    tests: tuple[TestCase, ...] = ()
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -168,6 +170,26 @@ TOP: _Spec = {
     "stars": ("table", False),
     "tiers": ("table", False),
     "selection": ("table", False),
+    "tests": ("tables", False),
+}
+TEST: _Spec = {
+    "name": ("string", True),
+    "period": ("string", True),
+    "subject": ("string", False),
+    "given": ("table", True),
+    "expect": ("table", True),
+    "previous": ("table", False),
+}
+GIVEN: _Spec = {
+    "organizations": ("tables", False),
+    "members": ("tables", False),
+    "events": ("tables", False),
+}
+PREVIOUS: _Spec = {
+    "score": ("decimal", False),
+    "grade": ("string", False),
+    "stars": ("decimal", False),
+    "tier": ("string", False),
 }
 HEADER: _Spec = {
     "id": ("string", True),
@@ -650,6 +672,7 @@ class _Loader:
             stars=stars,
             tiers=tiers,
             selection=selection,
+            tests=self.tests(top.get("tests", [])),
         )
 
     @staticmethod
@@ -1071,6 +1094,72 @@ class _Loader:
             rank_by=rank_by,
             scope=scope,
         )
+
+    def tests(self, raw: list[Any], prefix: PathT = ()) -> tuple[TestCase, ...]:
+        """The ``[[tests]]`` cases, their shape checked (their records are checked when run)."""
+        cases: list[TestCase] = []
+        names: dict[str, int] = {}
+        for index, item in enumerate(raw):
+            path: PathT = (*prefix, "tests", index)
+            entry = self.table(item, TEST, path)
+            if "given" in entry:
+                self.table(entry["given"], GIVEN, (*path, "given"))
+            if "previous" in entry:
+                self.table(entry["previous"], PREVIOUS, (*path, "previous"))
+            expect = entry.get("expect", {})
+            for key in expect:
+                if key not in EXPECT_KEYS:
+                    hint, hint_zh = suggestion(key, EXPECT_KEYS)
+                    self.report(
+                        "DJ101",
+                        (*path, "expect", key),
+                        f'unknown expectation "{key}" in tests[{index}]',
+                        f"tests[{index}] 中有未知的预期项“{key}”",
+                        hint,
+                        hint_zh,
+                    )
+            name = entry.get("name")
+            if name in names:
+                self.report(
+                    "DJ105",
+                    (*path, "name"),
+                    f'two test cases are named "{name}" (first at tests[{names[name]}])',
+                    f"测试用例名称“{name}”重复（首次出现在 tests[{names[name]}]）",
+                    "give each case its own name",
+                    "每个测试用例须有不同的名称",
+                    at_value=True,
+                )
+            if isinstance(name, str):
+                names.setdefault(name, index)
+            period = entry.get("period")
+            if period is not None:
+                try:
+                    Period.parse(period)
+                except UsageError as exc:
+                    self.report(
+                        "DJ104",
+                        (*path, "period"),
+                        str(exc),
+                        f"测试用例的考核期“{period}”无法识别",
+                        "write 2015, 2015-H1, 2015-Q2, 2015-03 or 2015-01-01..2015-06-30",
+                        at_value=True,
+                    )
+                    continue
+            if {"name", "period", "given", "expect"} <= set(entry):
+                place = self.positions.locate(path)
+                cases.append(
+                    TestCase(
+                        name=entry["name"],
+                        period=entry["period"],
+                        subject=entry.get("subject"),
+                        given=entry["given"],
+                        expect=expect,
+                        previous=entry.get("previous"),
+                        file=self.file,
+                        line=place[0] if place else None,
+                    )
+                )
+        return tuple(cases)
 
     def check_veto_grades(
         self, rules: Sequence[tuple[int, Rule]], grades: Sequence[GradeScale]
@@ -1713,9 +1802,31 @@ def load_ruleset(
     except OSError as exc:
         raise ProblemsFound([_unreadable(file, exc)]) from None
     ruleset, problems = parse_ruleset(data, file, registry, index or index_for([file], registry))
+    sibling = Path(file).with_suffix(".tests.toml")
+    if ruleset is not None and sibling.is_file():
+        cases, found = _sibling_tests(sibling, registry or default_registry())
+        problems = [*problems, *found]
+        ruleset = None if found else attrs.evolve(ruleset, tests=(*ruleset.tests, *cases))
     if ruleset is None:
         raise ProblemsFound(problems)
     return ruleset
+
+
+def _sibling_tests(path: Path, registry: Registry) -> tuple[tuple[TestCase, ...], list[Problem]]:
+    """The ``[[tests]]`` of ``<ruleset>.tests.toml``, kept beside the ruleset."""
+    file = os.fspath(path)
+    source, problem = _decode(path.read_bytes(), file)
+    if source is None:
+        assert problem is not None
+        return (), [problem]
+    try:
+        document = tomli.loads(source, parse_float=Decimal)
+    except tomli.TOMLDecodeError as exc:
+        return (), [_syntax_problem(exc, file)]
+    loader = _Loader(source, file, registry)
+    top = loader.table(document, {"tests": ("tables", True)}, ())
+    cases = loader.tests(top.get("tests", []))
+    return cases, loader.problems
 
 
 def _unreadable(file: str, exc: OSError) -> Problem:
@@ -1736,7 +1847,11 @@ def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.toml") if p.is_file())
+            found = sorted(
+                p
+                for p in path.rglob("*.toml")
+                if p.is_file() and not p.name.endswith(".tests.toml")
+            )
             if not found:
                 problems.append(
                     Problem(
