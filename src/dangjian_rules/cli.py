@@ -239,6 +239,39 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if failed or below else EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from . import diff
+    from .fields import DataSchema
+    from .formats import load_data
+    from .period import Period
+    from .ruleset import load_ruleset, load_rulesets
+
+    registry = _registry(args)
+    period = Period.parse(args.period)
+    problems: list[Problem] = []
+    loaded: list[Ruleset] = []
+    for path in (args.old, args.new):
+        try:
+            loaded.append(load_ruleset(path, registry))
+        except ProblemsFound as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ProblemsFound(problems)
+    old, new = loaded
+    others = load_rulesets(args.ruleset, registry) if args.ruleset else []
+    schema = DataSchema()
+    for ruleset in (*loaded, *others):
+        schema = schema.merge(ruleset.schema)
+    dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+    result = diff.compare(old, new, dataset, period, others, registry, args.top)
+    if args.format == "json":
+        text = json.dumps(diff.to_json(result), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = diff.to_text(result, args.lang)
+    _write(text, args.output, out)
+    return EXIT_OK
+
+
 def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
     infos = [p for p in _registry(args).plugins() if args.all or not p.builtin]
     if args.format == "json":
@@ -434,6 +467,26 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(explain)
     explain.add_argument("--subject", "-s", required=True, help="member or organization id")
     explain.set_defaults(handler=cmd_explain)
+
+    compare = commands.add_parser(
+        "diff", parents=[common], help="what a rule change does: old vs new on the same data"
+    )
+    compare.add_argument("old", metavar="OLD", help="the ruleset in use")
+    compare.add_argument("new", metavar="NEW", help="the proposed ruleset")
+    compare.add_argument("--data", "-d", required=True, metavar="PATH")
+    compare.add_argument("--period", "-p", required=True)
+    compare.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        metavar="PATH",
+        help="other rulesets the two read (e.g. the member card a star rating uses)",
+    )
+    compare.add_argument("--encoding", default=None)
+    compare.add_argument("--format", choices=["text", "json"], default="text")
+    compare.add_argument("--top", type=int, default=10, help="largest changes listed (10)")
+    compare.add_argument("--output", "-o", metavar="FILE")
+    compare.set_defaults(handler=cmd_diff)
 
     test = commands.add_parser(
         "test", parents=[common], help="run the [[tests]] cases that rulesets carry"

@@ -29,6 +29,7 @@ from dangjian_rules.period import Period
 from dangjian_rules.rules import (
     Award,
     BuildContext,
+    EndContext,
     Option,
     RuleKind,
     RuleOptionError,
@@ -99,10 +100,12 @@ def build_ledger(options: Mapping[str, Any], context: BuildContext) -> Award:
         quick = fast_days is not None and (event.end - event.date).days <= fast_days
         return resolved + (fast_points if quick else ZERO)
 
-    def finish(counted: Sequence[tuple[Event, Decimal]], period: Period) -> list[SubjectChange]:
+    def finish(
+        counted: Sequence[tuple[Event, Decimal]], context: EndContext
+    ) -> list[SubjectChange]:
         if target is None or not counted:
             return []
-        done = sum(1 for event, _ in counted if _resolved_by(event, period))
+        done = sum(1 for event, _ in counted if _resolved_by(event, context.period))
         rate = Decimal(done) / Decimal(len(counted))
         shown = f"{done}/{len(counted)}"
         if rate >= target:

@@ -1,0 +1,67 @@
+"""`diff`: what a rule change does on the same data."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+from dangjian_rules.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "docs" / "examples" / "small-data.json"
+
+
+def proposal(tmp_path: Path) -> tuple[Path, Path]:
+    old = ROOT / "docs" / "examples" / "small-card.toml"
+    folder = tmp_path / "proposal"
+    folder.mkdir()
+    new = folder / "small-card.toml"
+    text = old.read_text(encoding="utf-8")
+    assert 'version = "1"' in text
+    new.write_text(
+        text.replace('version = "1"', 'version = "2"', 1).replace("base = 60", "base = 65", 1),
+        encoding="utf-8",
+    )
+    return old, new
+
+
+def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
+    old, new = proposal(tmp_path)
+    out = io.StringIO()
+    code = main(
+        ["diff", str(old), str(new), "-d", str(DATA), "-p", "2015", "--format", "json"],
+        out=out,
+        err=out,
+    )
+    assert code == 0, out.getvalue()
+    report = json.loads(out.getvalue())
+    assert report["old"]["version"] == "1" and report["new"]["version"] == "2"
+    assert report["subjects"] >= 1
+    assert all(c["change"] == "5" for c in report["largest_changes"] if c["rules"] == [])
+    assert sum(t["count"] for t in report["grade_changes"]) >= 0
+
+
+def test_diff_text_in_chinese(tmp_path: Path) -> None:
+    old, new = proposal(tmp_path)
+    out = io.StringIO()
+    code = main(
+        ["diff", str(old), str(new), "-d", str(DATA), "-p", "2015", "--lang", "zh"],
+        out=out,
+        err=out,
+    )
+    assert code == 0, out.getvalue()
+    text = out.getvalue()
+    assert text.splitlines()[0] == "example.small-card 1 → example.small-card 2"
+    assert "得分变化最大的对象" in text
+    assert "(+5)" in text
+
+
+def test_diff_of_a_missing_file_is_a_problem(tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = main(
+        ["diff", "nope.toml", "nope2.toml", "-d", str(DATA), "-p", "2015"], out=out, err=out
+    )
+    assert code == 1 and "DJ114" in out.getvalue()
+    shutil.rmtree(tmp_path, ignore_errors=True)
