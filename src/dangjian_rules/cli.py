@@ -108,7 +108,16 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
         if not version:
             raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
         pinned[ruleset_id] = version
-    run = evaluate(rulesets, dataset, period, registry, previous, pinned)
+    run = evaluate(
+        rulesets,
+        dataset,
+        period,
+        registry,
+        previous,
+        pinned,
+        workers=getattr(args, "workers", 1),
+        with_trace=not getattr(args, "summary", False),
+    )
     used = {(r.id, r.version) for r in run.rulesets}
     return run, [r for r in rulesets if (r.id, r.version) in used]
 
@@ -138,6 +147,21 @@ def _write(text: str, output: str | None, out: TextIO, encoding: str = "utf-8") 
             out.write("\n")
 
 
+def _write_bytes(data: bytes, output: str | None, out: TextIO, name: str, lang: Language) -> None:
+    """A binary format (xlsx …): to FILE, or to a piped stdout; never onto a terminal."""
+    if output:
+        Path(output).write_bytes(data)
+        return
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or out.isatty():
+        from .messages import message
+
+        raise UsageError(message("cli.binary_to_terminal", lang, format=name))
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
     from .formats import ReportOptions
 
@@ -156,7 +180,10 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
     )
     with registry.guard(f'writing the "{reporter.name}" format'):
         text = reporter.render(run, rulesets, options)
-    _write(text, args.output, out, reporter.file_encoding)
+    if isinstance(text, bytes):
+        _write_bytes(text, args.output, out, reporter.name, args.lang)
+    else:
+        _write(text, args.output, out, reporter.file_encoding)
     return EXIT_OK
 
 
@@ -457,7 +484,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows shown in the table (default 30; 0 for all)",
     )
     evaluate.add_argument(
-        "--summary", action="store_true", help="JSON without the per-event traces"
+        "--summary",
+        action="store_true",
+        help="leave out the per-event traces (faster; accounting counts are kept)",
+    )
+    evaluate.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="evaluate slices of organization subtrees in N local processes",
     )
     evaluate.set_defaults(handler=cmd_evaluate)
 
@@ -588,5 +624,8 @@ def main(
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
+    except (RecursionError, MemoryError) as exc:
+        print(f"dangjian-rules: the input is too large or too deep to process: {exc!r}", file=err)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

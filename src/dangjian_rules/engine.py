@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -194,12 +196,14 @@ def evaluate_subject(
     period: Period,
     measures: Mapping[str, Measured] | None = None,
     measured_ids: frozenset[str] = frozenset(),
+    keep: bool = True,
 ) -> SubjectResult:
     """One subject's points, grade and accounting; ``events`` must be in (date, id) order.
 
     ``measures`` are the subject's measure values (computed first, for ``measure`` rules);
     ``measured_ids`` the events given to a measure, accounted as "measured" when no points
-    rule claims them.
+    rule claims them.  ``keep`` false leaves the per-event trace out (summary mode); the
+    accounting counts are kept either way.
     """
     measures = measures or {}
     ruleset = compiled.ruleset
@@ -221,9 +225,10 @@ def evaluate_subject(
         day = event.date
         if day < start or day > end:
             counts["outside_period"] += 1
-            trace.append(
-                TraceEntry(event.id, day, event.type, "outside_period", None, None, None, None)
-            )
+            if keep:
+                trace.append(
+                    TraceEntry(event.id, day, event.type, "outside_period", None, None, None, None)
+                )
             continue
         candidates = by_type.get(event.type, ())
         matched: _CompiledRule | None = None
@@ -239,31 +244,34 @@ def evaluate_subject(
         if status != "approved":
             bucket = "pending" if status == "pending" else "returned"
             counts[bucket] += 1
-            trace.append(
-                TraceEntry(
-                    event.id,
-                    day,
-                    event.type,
-                    bucket,
-                    matched.rule.id if matched else None,
-                    None,
-                    amount if matched is not None and matched.effect != "veto" else None,
-                    None,
+            if keep:
+                trace.append(
+                    TraceEntry(
+                        event.id,
+                        day,
+                        event.type,
+                        bucket,
+                        matched.rule.id if matched else None,
+                        None,
+                        amount if matched is not None and matched.effect != "veto" else None,
+                        None,
+                    )
                 )
-            )
             continue
         if matched is None or amount is None:
             if event.id in measured_ids:
                 counts["measured"] += 1
-                trace.append(
-                    TraceEntry(event.id, day, event.type, "measured", None, None, None, None)
-                )
+                if keep:
+                    trace.append(
+                        TraceEntry(event.id, day, event.type, "measured", None, None, None, None)
+                    )
                 continue
             counts["unmatched"] += 1
             note = "no rule for this event type" if not candidates else "no rule's condition held"
-            trace.append(
-                TraceEntry(event.id, day, event.type, "unmatched", None, None, None, None, note)
-            )
+            if keep:
+                trace.append(
+                    TraceEntry(event.id, day, event.type, "unmatched", None, None, None, None, note)
+                )
             continue
         rule = matched.rule
         if matched.effect == "veto":
@@ -272,7 +280,10 @@ def evaluate_subject(
             vetoes.append(
                 Veto(rule.id, rule.label, event.id, day, award.veto_grade, award.veto_score)
             )
-            trace.append(TraceEntry(event.id, day, event.type, "veto", rule.id, None, None, None))
+            if keep:
+                trace.append(
+                    TraceEntry(event.id, day, event.type, "veto", rule.id, None, None, None)
+                )
             continue
 
         # How much of the award fits under every cap and bound; the tightest one bites.
@@ -341,7 +352,10 @@ def evaluate_subject(
         counts[bucket] += 1
         if matched.finishes:
             matched_events.setdefault(matched.index, []).append((event, signed))
-        trace.append(TraceEntry(event.id, day, event.type, bucket, rule.id, signed, amount, limit))
+        if keep:
+            trace.append(
+                TraceEntry(event.id, day, event.type, bucket, rule.id, signed, amount, limit)
+            )
 
     # Subject-level adjustments (e.g. a resolution rate), applied at the period's end.
     adjustments: list[Adjustment] = []
@@ -431,11 +445,23 @@ def evaluate(
     registry: Registry | None = None,
     previous: RunResult | None = None,
     pinned: Mapping[str, str] | None = None,
+    workers: int = 1,
+    executor: Executor | None = None,
+    with_trace: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period.
 
     Of several versions of one ruleset id, the one in force for the whole period is used,
     unless ``pinned`` names a version (ruleset id → version).
+
+    ``workers > 1`` evaluates slices of whole organization subtrees in that many local
+    processes; ``executor`` (any concurrent.futures executor, e.g. a Dask client's
+    ``get_executor()``) runs them there instead.  Quotas, selection and the subjects above
+    the slices are done in this process, so the result is the same as a single run.
+    ``with_trace=False`` (summary mode) leaves out the per-event traces.
+    ``progress(ruleset_id, done, total)``, if given, is called as subjects are evaluated
+    (every few hundred, and once when a ruleset is done), e.g. for a progress bar.
 
     Rulesets that read other rulesets' results are evaluated after them.  ``previous`` is
     the result of the period before, for limits on stars and tiers and for conditions on
@@ -462,7 +488,22 @@ def evaluate(
     try:
         # Rule kinds from plugins run here: an exception in their code names the plugin.
         with registry.guard("evaluating " + ", ".join(r.id for r in rulesets)):
-            run = _evaluate(rulesets, dataset, period, previous)
+            if executor is not None:
+                run = _evaluate(
+                    rulesets,
+                    dataset,
+                    period,
+                    previous,
+                    executor,
+                    max(workers, 2),
+                    with_trace=with_trace,
+                )
+            elif workers > 1:
+                run = _evaluate_forked(rulesets, dataset, period, previous, workers, with_trace)
+            else:
+                run = _evaluate(
+                    rulesets, dataset, period, previous, with_trace=with_trace, progress=progress
+                )
     finally:
         if collecting:
             gc.enable()
@@ -630,76 +671,248 @@ def _measure(
     return values, frozenset(given)
 
 
+#: how often (in subjects) the engine calls ``progress``: rarely enough to cost nothing
+_PROGRESS_EVERY = 256
+
+
+def _subject_phase(
+    ruleset: Ruleset,
+    subjects: Sequence[tuple[Subject, Member | None, Organization | None]],
+    dataset: Dataset,
+    period: Period,
+    done: Mapping[str, Mapping[str, SubjectResult]],
+    before: Mapping[tuple[str, str], SubjectResult],
+    with_trace: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[dict[str, SubjectResult], dict[str, Facts]]:
+    """Each subject on its own: measures, points, grade, flags, stars and tier earned."""
+    compiled = CompiledRuleset.of(ruleset)
+    by_subject = dataset.events_by_subject
+    previous_by_subject: dict[str, dict[str, SubjectResult]] = {}
+    for (ruleset_id, subject_id), earlier in before.items():
+        previous_by_subject.setdefault(subject_id, {})[ruleset_id] = earlier
+    mine: dict[str, SubjectResult] = {}
+    facts: dict[str, Facts] = {}
+    for index, (subject, member, organization) in enumerate(subjects):
+        if progress is not None and not index % _PROGRESS_EVERY:
+            progress(ruleset.id, index, len(subjects))
+        events = by_subject.get((subject.kind, subject.id), ())
+        measures: dict[str, Measured] = {}
+        given: frozenset[str] = frozenset()
+        if ruleset.measures:
+            measures, given = _measure(
+                ruleset,
+                subject,
+                member,
+                organization,
+                events,
+                period,
+                dataset,
+                done,
+                previous_by_subject.get(subject.id, {}),
+            )
+        result = evaluate_subject(
+            compiled, subject, member, organization, events, period, measures, given, with_trace
+        )
+        if ruleset.flags or ruleset.stars or ruleset.tiers or ruleset.selection:
+            past = before.get((ruleset.id, subject.id))
+            fact = facts_for(result, measures, past)
+            flags = judge_flags(ruleset.flags, fact, member, organization)
+            result = attrs.evolve(result, flags=flags)
+            fact["result"]["flagged"] = bool(flags)
+            vetoed = [f"{v.label}（{v.event}）" for v in result.vetoes]
+            if ruleset.stars is not None:
+                stars = limit_stars(
+                    ruleset.stars,
+                    earn_stars(ruleset.stars, fact, member, organization, vetoed),
+                    past,
+                )
+                result = attrs.evolve(result, stars=stars)
+                fact["result"]["stars"] = Decimal(stars.count)  # tiers and quotas read it
+            if ruleset.tiers is not None:
+                result = attrs.evolve(
+                    result,
+                    tier=limit_tier(
+                        ruleset.tiers,
+                        earn_tier(ruleset.tiers, fact, member, organization),
+                        past,
+                    ),
+                )
+                assert result.tier is not None
+                fact["result"]["tier"] = result.tier.tier
+            facts[subject.id] = fact
+        mine[subject.id] = result
+    return mine, facts
+
+
+@attrs.frozen
+class _Part:
+    """A slice of the data that holds whole organization subtrees (a unit of parallel work)."""
+
+    dataset: Dataset
+    organizations: frozenset[str]  # the subtrees' organizations (not their ancestors)
+
+
+def partition(dataset: Dataset, parts: int) -> tuple[list[_Part], frozenset[str]]:
+    """Split the data into at most ``parts`` slices of whole subtrees below the roots,
+    balanced by members; also returns the organizations above the slices (the roots),
+    whose subjects must be evaluated on the whole data."""
+    tops: list[str] = []
+    for root in dataset.roots:
+        tops.extend(dataset.children.get(root, ()) or (root,))
+    weights = {
+        top: sum(len(dataset.members_by_organization.get(o, ())) for o in dataset.subtree(top))
+        for top in tops
+    }
+    buckets: list[list[str]] = [[] for _ in range(max(1, min(parts, len(tops))))]
+    loads = [0] * len(buckets)
+    for top in sorted(tops, key=lambda t: (-weights[t], t)):
+        smallest = loads.index(min(loads))
+        buckets[smallest].append(top)
+        loads[smallest] += weights[top]
+    inside: set[str] = set()
+    out: list[_Part] = []
+    for bucket in buckets:
+        orgs = {o for top in bucket for o in dataset.subtree(top)}
+        inside |= orgs
+        above = {a for o in bucket for a in dataset.ancestors(o)}
+        members = {
+            m: dataset.members[m] for o in orgs for m in dataset.members_by_organization.get(o, ())
+        }
+        events = tuple(
+            e for e in dataset.events if (e.member in members) or (e.organization in orgs)
+        )
+        out.append(
+            _Part(
+                Dataset(
+                    {o: dataset.organizations[o] for o in sorted(orgs | above)},
+                    dict(sorted(members.items())),
+                    events,
+                    dataset.source,
+                ),
+                frozenset(orgs),
+            )
+        )
+    return out, frozenset(set(dataset.organizations) - inside)
+
+
+#: Slices handed to forked local workers without pickling (they inherit this module's state).
+_FORKED_SLICES: list[_Part] = []
+
+
+def _remote_phase(
+    ruleset: Ruleset,
+    part: _Part | int,
+    period: Period,
+    done: Mapping[str, Mapping[str, SubjectResult]],
+    before: Mapping[tuple[str, str], SubjectResult],
+    with_trace: bool = True,
+) -> tuple[dict[str, SubjectResult], dict[str, Facts]]:
+    """The subject phase on one slice, in another process or on a Dask worker."""
+    gc.disable()  # a worker only builds results; see evaluate()
+    if isinstance(part, int):
+        part = _FORKED_SLICES[part]
+    subjects = [
+        (s, m, o)
+        for s, m, o in _subjects(ruleset, part.dataset, period)
+        if _home(s, m, o) in part.organizations
+    ]
+    return _subject_phase(ruleset, subjects, part.dataset, period, done, before, with_trace)
+
+
+def _home(subject: Subject, member: Member | None, organization: Organization | None) -> str:
+    if member is not None:
+        return member.organization
+    assert organization is not None
+    return organization.id
+
+
+def _evaluate_forked(
+    rulesets: Sequence[Ruleset],
+    dataset: Dataset,
+    period: Period,
+    previous: RunResult | None,
+    workers: int,
+    with_trace: bool,
+) -> RunResult:
+    """Local processes that inherit the data by fork, where the platform has fork."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" not in methods:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return _evaluate(
+                rulesets, dataset, period, previous, pool, workers, with_trace=with_trace
+            )
+    context = multiprocessing.get_context("fork")
+    # The slices are set by _evaluate before the first task; workers start lazily, at the
+    # first submit, so they fork after that and inherit them.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            return _evaluate(rulesets, dataset, period, previous, pool, workers, True, with_trace)
+        finally:
+            _FORKED_SLICES.clear()
+
+
 def _evaluate(
     rulesets: Sequence[Ruleset],
     dataset: Dataset,
     period: Period,
     previous: RunResult | None = None,
+    executor: Executor | None = None,
+    parts: int = 1,
+    forked: bool = False,
+    with_trace: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> RunResult:
     if previous is not None:
         _check_previous(previous, rulesets, period)
     before: dict[tuple[str, str], SubjectResult] = {
         (r.ruleset, r.subject.id): r for r in (previous.results if previous else ())
     }
-    previous_by_subject: dict[str, dict[str, SubjectResult]] = {}
-    for (ruleset_id, subject_id), earlier in before.items():
-        previous_by_subject.setdefault(subject_id, {})[ruleset_id] = earlier
     done: dict[str, dict[str, SubjectResult]] = {}
     refs: list[RulesetRef] = []
     by_subject = dataset.events_by_subject
+    slices: list[_Part] = []
+    above: frozenset[str] = frozenset()
+    if executor is not None:
+        slices, above = partition(dataset, parts)
+        if forked:
+            _FORKED_SLICES[:] = slices
     for ruleset in _order(rulesets):
-        compiled = CompiledRuleset.of(ruleset)
         subjects = _subjects(ruleset, dataset, period)
         evaluated = {(s.kind, s.id) for s, _, _ in subjects}
         people = {s.id: (m, o) for s, m, o in subjects}
-        mine: dict[str, SubjectResult] = {}
-        facts: dict[str, Facts] = {}
-        for subject, member, organization in subjects:
-            events = by_subject.get((subject.kind, subject.id), ())
-            measures: dict[str, Measured] = {}
-            given: frozenset[str] = frozenset()
-            if ruleset.measures:
-                measures, given = _measure(
-                    ruleset,
-                    subject,
-                    member,
-                    organization,
-                    events,
-                    period,
-                    dataset,
-                    done,
-                    previous_by_subject.get(subject.id, {}),
-                )
-            result = evaluate_subject(
-                compiled, subject, member, organization, events, period, measures, given
+        if executor is None:
+            mine, facts = _subject_phase(
+                ruleset, subjects, dataset, period, done, before, with_trace, progress
             )
-            if ruleset.flags or ruleset.stars or ruleset.tiers or ruleset.selection:
-                past = before.get((ruleset.id, subject.id))
-                fact = facts_for(result, measures, past)
-                flags = judge_flags(ruleset.flags, fact, member, organization)
-                result = attrs.evolve(result, flags=flags)
-                fact["result"]["flagged"] = bool(flags)
-                vetoed = [f"{v.label}（{v.event}）" for v in result.vetoes]
-                if ruleset.stars is not None:
-                    result = attrs.evolve(
-                        result,
-                        stars=limit_stars(
-                            ruleset.stars,
-                            earn_stars(ruleset.stars, fact, member, organization, vetoed),
-                            past,
-                        ),
+            if progress is not None:
+                progress(ruleset.id, len(subjects), len(subjects))
+        else:
+            mine, facts = {}, {}
+            futures = []
+            for number, part in enumerate(slices):
+                ids = {m for m in part.dataset.members} | set(part.organizations)
+                futures.append(
+                    executor.submit(
+                        _remote_phase,
+                        ruleset,
+                        number if forked else part,
+                        period,
+                        {r: {k: v for k, v in res.items() if k in ids} for r, res in done.items()},
+                        {k: v for k, v in before.items() if k[1] in ids},
+                        with_trace,
                     )
-                if ruleset.tiers is not None:
-                    result = attrs.evolve(
-                        result,
-                        tier=limit_tier(
-                            ruleset.tiers,
-                            earn_tier(ruleset.tiers, fact, member, organization),
-                            past,
-                        ),
-                    )
-                facts[subject.id] = fact
-            mine[subject.id] = result
+                )
+            central = [(s, m, o) for s, m, o in subjects if _home(s, m, o) in above]
+            got, got_facts = _subject_phase(
+                ruleset, central, dataset, period, done, before, with_trace
+            )
+            mine.update(got)
+            facts.update(got_facts)
+            for future in futures:
+                got, got_facts = future.result()
+                mine.update(got)
+                facts.update(got_facts)
         mine = _across_subjects(ruleset, mine, facts, people, dataset, before)
         done[ruleset.id] = mine
         unassigned: dict[str, int] = {}

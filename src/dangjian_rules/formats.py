@@ -46,13 +46,24 @@ class ReportOptions:
 
 @attrs.frozen
 class Reporter:
-    """Renders a run as text: a table, JSON, CSV …"""
+    """Renders a run as text (a table, JSON, CSV …) or, when ``binary``, as bytes (a
+    workbook …)."""
 
     name: str
     description: str
-    render: Callable[[RunResult, Sequence[Ruleset], ReportOptions], str]
+    #: text (``str``) for a text format; ``bytes`` for a binary one
+    render: Callable[[RunResult, Sequence[Ruleset], ReportOptions], str | bytes]
     #: encoding when written to a file (CSV gets a BOM so Excel reads Chinese right)
     file_encoding: str = "utf-8"
+    #: the output is bytes: written to a file (or a pipe), never to a terminal
+    binary: bool = False
+
+    def render_bytes(
+        self, run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions
+    ) -> bytes:
+        """What ``--output FILE`` holds: the bytes, or the text in ``file_encoding``."""
+        output = self.render(run, rulesets, options)
+        return output if isinstance(output, bytes) else output.encode(self.file_encoding)
 
 
 def load_data(

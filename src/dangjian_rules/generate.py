@@ -741,29 +741,15 @@ def _contact_stays(b: _Builder, member: Member, diligence: float) -> None:
     stop = min(member.left or b.last, b.last)
     for month in range(1, 13):
         u = rng.random()
-        stays = 2 if u < 0.55 + 0.4 * diligence else (1 if u < 0.93 else 3)
+        stays = 2 if u < 0.78 + 0.2 * diligence else (1 if u < 0.97 else 3)
         for n in range(stays):
             day = 1 + 9 * n + _below(rng, 9)
             date = dt.date(year, month, day)
-            length = 1 if rng.random() < 0.25 - 0.2 * diligence else 2 + (rng.random() < 0.4)
+            length = 1 if rng.random() < 0.12 - 0.1 * diligence else 2 + (rng.random() < 0.4)
             end = date + dt.timedelta(days=length - 1)
             if date < start or end > stop:
                 continue
-            b.rows.append(
-                (
-                    date.toordinal() * 1_000_000_000 + int(member.id[1:]),
-                    (
-                        "contact_stay",
-                        date,
-                        member.id,
-                        None,
-                        end if end > date else None,
-                        None,
-                        b.status(date),
-                        {},
-                    ),
-                )
-            )
+            b.add(member, "contact_stay", date, end=end if end > date else None)
 
 
 def _full_records(
@@ -827,8 +813,8 @@ def _full_records(
 
     # Two members stop taking part from the spring on (流动、失联): one drops everything, the
     # other still pays dues. Six months in a row without organizational life is flagged.
-    chosen = {id(d) for d in cadres}
-    quiet = [d for d in steady if id(d) not in chosen]
+    chosen = {d.id for d in cadres}
+    quiet = [d for d in steady if d.id not in chosen]
     lapsed: dict[str, tuple[dt.date, bool]] = {}
     for n, index in enumerate(_distinct(rng, len(quiet), 2)):
         cutoff = dt.date(year, 4 + _below(rng, 3), 28)

@@ -110,11 +110,44 @@ class RulesetIndex:
     def ids(self) -> list[str]:
         return sorted(self._scan())
 
+    def source(self, path: Path) -> bytes:
+        return path.read_bytes()
+
+    def header(self, path: Path) -> dict[str, Any] | None:
+        return _header(path)
+
+
+class SourceIndex(RulesetIndex):
+    """Baselines held in memory (file name → bytes), e.g. to rebuild a ruleset in a worker."""
+
+    def __init__(self, sources: Iterable[tuple[str, bytes]]) -> None:
+        super().__init__(())
+        self.sources = {Path(file): data for file, data in sources}
+        found: dict[str, list[Path]] = {}
+        for path, data in self.sources.items():
+            header = _parse_header(data)
+            if header is not None and isinstance(header.get("id"), str):
+                found.setdefault(header["id"], []).append(path)
+        self._by_id = found
+
+    def source(self, path: Path) -> bytes:
+        return self.sources[path]
+
+    def header(self, path: Path) -> dict[str, Any] | None:
+        return _parse_header(self.sources[path])
+
 
 def _header(file: Path) -> dict[str, Any] | None:
     try:
-        document = tomli.loads(file.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
+        return _parse_header(file.read_bytes())
+    except OSError:
+        return None
+
+
+def _parse_header(data: bytes) -> dict[str, Any] | None:
+    try:
+        document = tomli.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+    except (UnicodeDecodeError, tomli.TOMLDecodeError):
         return None
     header = document.get("ruleset")
     return header if isinstance(header, dict) else None
@@ -162,7 +195,8 @@ def resolve(
     candidates = index.find(parent_id) if index is not None else []
     in_force = header.get("in_force")
     day = in_force.get("from") if isinstance(in_force, dict) else None
-    fitting = [c for c in candidates if _covers(_header(c) or {}, day)]
+    assert index is not None or not candidates
+    fitting = [c for c in candidates if index is not None and _covers(index.header(c) or {}, day)]
     if len(fitting) != 1:
         known = index.ids() if index is not None else []
         hint, hint_zh = suggestion(parent_id, known)
@@ -199,7 +233,8 @@ def resolve(
             ],
         )
     parent_file = fitting[0]
-    data = parent_file.read_bytes()
+    assert index is not None
+    data = index.source(parent_file)
     try:
         parent_doc = tomli.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, tomli.TOMLDecodeError):

@@ -342,6 +342,8 @@ class _Guard:
             return
         if not isinstance(exc, Exception):
             return
+        if self.registry.culprit(exc) == "unknown":
+            return  # our own code: an internal error, reported as such by the CLI
         raise PluginError(
             f'plugin "{self.registry.culprit(exc)}" failed while {self.what}: '
             f"{type(exc).__name__}: {exc}"

@@ -25,7 +25,7 @@ from .errors import Problem, ProblemsFound, UsageError, suggestion
 from .expr import BOOLEAN, DATE, DECIMAL, LIST_OF_STRING, STRING, Condition, ExprError
 from .expr import compile_condition as _compile_condition
 from .fields import FIELD_TYPES, DataSchema, EventType, FieldSpec
-from .inheritance import RulesetIndex, resolve
+from .inheritance import RulesetIndex, SourceIndex, resolve
 from .measures import Measure, MeasureBuildContext, MeasureKind
 from .model import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES, Event
 from .period import PER_WINDOW_ZH, WINDOW_KINDS, Period
@@ -122,6 +122,16 @@ class Ruleset:
     tiers: TierSpec | None = None
     selection: SelectionSpec | None = None
     tests: tuple[TestCase, ...] = ()
+    #: where it came from: (file, bytes, baselines as (file, bytes)); lets a ruleset be
+    #: pickled (rebuilt from its sources) to evaluate in other processes or on Dask
+    origin: tuple[str, bytes, tuple[tuple[str, bytes], ...]] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.origin is None:
+            raise TypeError(f"ruleset {self.id} was built without its sources; cannot pickle")
+        return (_rebuild, (self.origin,))
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -1754,8 +1764,12 @@ def parse_ruleset(
         digest.update(b"\0")
         digest.update(baseline)
     ruleset = loader.load(document, digest.hexdigest())
-    if ruleset is not None and baselines:
-        ruleset = attrs.evolve(ruleset, extends=tuple(b[0] for b in baselines))
+    if ruleset is not None:
+        ruleset = attrs.evolve(
+            ruleset,
+            extends=tuple(b[0] for b in baselines),
+            origin=(file, data, tuple((b[1], b[2]) for b in baselines)),
+        )
     problems = loader.problems
     if ruleset is not None:
         for found in registry.call(
@@ -1768,6 +1782,15 @@ def parse_ruleset(
         if any(p.severity == "error" for p in problems):
             ruleset = None
     return ruleset, sorted(problems, key=Problem.sort_key)
+
+
+def _rebuild(origin: tuple[str, bytes, tuple[tuple[str, bytes], ...]]) -> Ruleset:
+    """A ruleset from its sources, in another process (see Ruleset.__reduce__)."""
+    file, data, baselines = origin
+    ruleset, problems = parse_ruleset(data, file, None, SourceIndex(baselines))
+    if ruleset is None:
+        raise ProblemsFound(problems)
+    return ruleset
 
 
 def index_for(

@@ -200,12 +200,10 @@ def earn_tier(spec: TierSpec, facts: Facts, member: Any, organization: Any) -> T
 
 def limit_stars(spec: StarsSpec, stars: Stars, previous: SubjectResult | None) -> Stars:
     """At most ``max_up`` more (``max_down`` fewer) stars than the previous period's."""
-    if (
-        previous is None
-        or previous.stars is None
-        or (stars.notes and any(n.code == "veto" for n in stars.notes))
-    ):
+    if previous is None or previous.stars is None:
         return stars
+    if any(n.code in ("veto", "requires") for n in stars.notes):
+        return stars  # a veto or a failed prerequisite is not softened by max_down
     before = previous.stars.count
     count, notes = stars.count, list(stars.notes)
     if spec.max_up is not None and count > before + spec.max_up:

@@ -153,11 +153,13 @@ def _build_from_measure(options: Mapping[str, Any], context: BuildContext) -> Aw
         )
     multiplier: Decimal = options.get("multiplier", Decimal(1))
 
+    measure_id, _, part = name.partition(".")
+
     def finish(
         counted: Sequence[tuple[Event, Decimal]], context: EndContext
     ) -> list[SubjectChange]:
-        measured = context.measures[name]
-        value = measured.value
+        measured = context.measures[measure_id]
+        value = measured.parts.get(part) if part else measured.value
         if value is None:
             return []
         points = (Decimal(1) if value else Decimal(0)) if isinstance(value, bool) else value
