@@ -1,0 +1,60 @@
+"""Streaming evaluation equals evaluation on the whole data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dangjian_rules import Period, ProblemsFound, evaluate, load_ruleset
+from dangjian_rules.generate import generate_county
+from dangjian_rules.model import record_dict
+from dangjian_rules.result import subject_result_json
+from dangjian_rules.stream import check_streamable, evaluate_file, evaluate_stream
+
+ROOT = Path(__file__).resolve().parent.parent
+CARD = ROOT / "rulesets" / "mianchi" / "member-points.toml"
+
+
+def test_streamed_results_equal_the_whole_run(tmp_path: Path) -> None:
+    card = load_ruleset(CARD)
+    data = generate_county(members=120, seed=7, year=2015)
+    path = tmp_path / "events.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for (kind, subject), events in sorted(data.events_by_subject.items()):
+            assert kind == "member"
+            rows = []
+            for event in events:
+                row = record_dict(event)
+                row.update(row.pop("attributes"))  # type: ignore[arg-type]
+                rows.append({k: v for k, v in row.items() if v is not None})
+            handle.write(json.dumps({"subject": subject, "events": rows}, ensure_ascii=False))
+            handle.write("\n")
+    whole = evaluate(card, data, Period.parse("2015"), with_trace=False)
+    streamed = sorted(
+        evaluate_file(card, data.organizations, data.members, path, Period.parse("2015")),
+        key=lambda r: r.subject.id,
+    )
+    assert [subject_result_json(r, False) for r in streamed] == [
+        subject_result_json(r, False) for r in whole.results
+    ]
+
+
+def test_rulesets_that_compare_subjects_cannot_stream(tmp_path: Path) -> None:
+    text = (
+        CARD.read_text(encoding="utf-8").replace(
+            'description = "Member',
+            'description = "Member',
+        )
+        + '\n[selection]\ncount = 3\nrank_by = ["result.score desc"]\n'
+    )
+    (tmp_path / "card.toml").write_text(text, encoding="utf-8")
+    for name in ("member-baseline-2015.toml",):
+        (tmp_path / name).write_text(
+            (ROOT / "rulesets" / "sanmenxia" / name).read_text(encoding="utf-8"), "utf-8"
+        )
+    card = load_ruleset(tmp_path / "card.toml")
+    assert check_streamable(card) == ["a selection ranks subjects against each other"]
+    with pytest.raises(ProblemsFound, match="cannot be evaluated as a stream"):
+        list(evaluate_stream(card, {}, {}, iter(()), Period.parse("2015")))
