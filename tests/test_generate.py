@@ -163,3 +163,74 @@ def test_shipped_example_is_a_fresh_generation(county: Dataset, tmp_path: Path) 
             f"examples/mianchi-2015/{name} is stale; regenerate it with "
             "`dangjian-rules generate --members 4300 --seed 2015 --out examples/mianchi-2015`"
         )
+
+
+# ------------------------------------------------------------------ the "full" profile
+
+SAMPLES = {year: EXAMPLE.parent / f"sanmenxia-{year}" for year in (2014, 2015)}
+COUNTY_RULESETS = ("lingbao", "lushi", "hubin", "kaifaqu", "shanxian", "yima", "national")
+
+
+@pytest.fixture(scope="module")
+def city() -> Dataset:
+    """The shipped sanmenxia-2015 sample, generated."""
+    return generate_county(500, seed=2015, year=2015, profile="full")
+
+
+def test_full_profile_is_deterministic_and_leaves_mianchi_alone() -> None:
+    first = generate_county(120, seed=5, profile="full")
+    assert first.fingerprint == generate_county(120, seed=5, profile="full").fingerprint
+    assert first.fingerprint != generate_county(120, seed=5).fingerprint
+    assert generate_county(120, seed=5, profile="mianchi").fingerprint == (
+        generate_county(120, seed=5).fingerprint
+    )
+    for size in (1, 2, 7):
+        assert len(generate_county(size, seed=size, profile="full").members) == size
+    with pytest.raises(ValueError, match="profile"):
+        generate_county(10, profile="nope")
+
+
+def test_full_profile_has_every_record_the_county_rulesets_read(city: Dataset) -> None:
+    root = EXAMPLE.parent.parent / "rulesets"
+    declared: set[str] = set()
+    for county in COUNTY_RULESETS:
+        for path in sorted((root / county).glob("*.toml")):
+            declared |= set(load_ruleset(path).event_types)
+    types = Counter(e.type for e in city.events)
+    # Crimes come about once per 2,500 members: the 500 here have none this year.
+    assert declared - {"crime"} <= set(types), declared - set(types)
+    orgs = city.organizations
+    assert city.roots == ("SMX",) and orgs["SMX"].name == "三门峡市直机关工委"
+    assert sum(o.kind == "branch" for o in orgs.values()) == 25
+    assert {o.kind for o in orgs.values()} >= {"committee", "general_branch", "branch"}
+    for event in city.events:
+        if event.organization is not None:
+            assert event.member is None and orgs[event.organization].kind == "branch"
+            continue
+        member = city.members[event.member or ""]
+        assert member.joined is not None and member.joined <= event.date
+        assert member.left is None or (event.end or event.date) <= member.left
+    inspections = [e for e in city.events if e.type == "venue_inspection"]
+    assert all(len(e.attributes) == 11 for e in inspections)
+    cadres = [m for m in city.members.values() if "联系干部" in m.roles]
+    assert len(cadres) >= 15
+    assert sum(m.joined is not None and m.joined.year == 2015 for m in cadres) == 1
+    stays = [e for e in city.events if e.type == "contact_stay"]
+    assert {e.member for e in stays} == {m.id for m in cadres}
+    assert any(e.end is None for e in stays) and any(e.end is not None for e in stays)
+    assert 1 <= types["branch_accountability"] <= 2
+
+
+@pytest.mark.parametrize("year", [2014, 2015])
+def test_shipped_city_samples_are_fresh_generations(
+    year: int, city: Dataset, tmp_path: Path
+) -> None:
+    data = city if year == 2015 else generate_county(500, seed=year, year=year, profile="full")
+    write_csv_folder(data, tmp_path)
+    for name in CSV_FILES:
+        shipped = (SAMPLES[year] / name).read_bytes()
+        assert (tmp_path / name).read_bytes() == shipped, (
+            f"examples/sanmenxia-{year}/{name} is stale; regenerate it with "
+            f"generate_county(500, seed={year}, year={year}, profile='full') (examples/README.md)"
+        )
+    assert sum((SAMPLES[year] / name).stat().st_size for name in CSV_FILES) < 2_000_000

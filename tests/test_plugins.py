@@ -78,8 +78,8 @@ def test_builtins_are_plugins_in_a_fixed_order() -> None:
     assert sorted(registry.measure_kinds) == [
         "cadence", "checklist", "count", "members", "result", "streak", "weighted"
     ]
-    assert sorted(registry.reporters) == ["csv", "json", "table"]
-    assert [loader.name for loader in registry.loaders] == ["json", "csv-folder"]
+    assert {"csv", "json", "table"} <= set(registry.reporters)
+    assert [loader.name for loader in registry.loaders][-2:] == ["json", "csv-folder"]
 
 
 def test_an_inline_plugin_adds_a_rule_kind() -> None:
@@ -174,7 +174,7 @@ def test_a_broken_installed_plugin_is_named_and_exits_two(
 def test_blocking_a_builtin_removes_what_it_adds() -> None:
     manager = new_plugin_manager(autoload=False, blocked=["dangjian_rules.builtin.reporters"])
     registry = Registry.from_manager(manager)
-    assert registry.reporters == {}
+    assert not {"csv", "json", "table"} & set(registry.reporters)
 
 
 def test_event_types_from_a_plugin_need_no_declaration() -> None:
@@ -274,7 +274,7 @@ def test_functions_from_plugins_are_type_checked() -> None:
     card = CARD.replace('on = "meeting"', 'on = "meeting"\nwhen = \'double("x") > 2\'')
     (problem,) = parse_ruleset(card, "c.toml", make_registry(Double()))[1]
     assert problem.code == "DJ108"
-    assert problem.message.endswith("expected a decimal value here, got string")
+    assert problem.message.endswith("expected a number here, got text")
 
 
 def test_plugins_command_lists_builtins_with_all() -> None:

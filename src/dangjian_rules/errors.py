@@ -96,12 +96,20 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def suggestion(word: str, choices: Iterable[str]) -> tuple[str | None, str | None]:
-    """English and Chinese hints for a misspelt word, or a list of valid choices."""
-    options = sorted(choices)
+def suggestion(
+    word: str,
+    choices: Iterable[str],
+    otherwise: tuple[str, str] | None = None,
+    keep_order: bool = False,
+) -> tuple[str | None, str | None]:
+    """English and Chinese hints for a misspelt word: "did you mean" when one choice is
+    close, else ``otherwise`` (advice in both languages) if given, else the choices."""
+    options = list(choices) if keep_order else sorted(choices)
     close = did_you_mean(word, options)
     if close is not None:
         return f'did you mean "{close}"?', f"是否想写“{close}”？"
+    if otherwise is not None:
+        return otherwise
     if not options:
         return None, None
     shown = ", ".join(f'"{o}"' for o in options[:12])

@@ -421,6 +421,17 @@ def parse(source: str) -> Node:
 _ROOT_ZH = {"event": "活动记录", "member": "党员", "organization": "党组织"}
 
 
+def _type_en(type_name: str) -> str:
+    return {
+        STRING: "text",
+        DECIMAL: "a number",
+        BOOLEAN: "true/false",
+        DATE: "a date",
+        LIST_OF_STRING: "a list of texts",
+        "null": "nothing",
+    }.get(type_name, type_name)
+
+
 def _type_zh(type_name: str) -> str:
     return {
         STRING: "文本",
@@ -498,7 +509,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
             return DATE
         if left != DECIMAL or right != DECIMAL:
             raise ExprError(
-                f'"{node.value}" needs numbers, got {left} and {right}',
+                f'"{node.value}" needs numbers, got {_type_en(left)} and {_type_en(right)}',
                 f"“{node.value}”两边应为数字，实际为{_type_zh(left)}和{_type_zh(right)}",
                 node.offset,
             )
@@ -509,7 +520,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
         if node.value in ("in", "not in"):
             if not right.startswith("list["):
                 raise ExprError(
-                    f'"{node.value}" needs a list on its right, got {right}',
+                    f'"{node.value}" needs a list on its right, got {_type_en(right)}',
                     f"“{node.value}”右边应为列表，实际为{_type_zh(right)}",
                     node.offset,
                     'write a list such as ["county", "city"]',
@@ -518,14 +529,14 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
             item = right[5:-1]
             if item != left:
                 raise ExprError(
-                    f"cannot look for a {left} in a list of {item}",
+                    f"cannot look for {_type_en(left)} in a list of {_type_en(item)}",
                     f"不能在{_type_zh(right)}中查找{_type_zh(left)}",
                     node.offset,
                 )
             return BOOLEAN
         if left != right:
             raise ExprError(
-                f"cannot compare {left} with {right}",
+                f"cannot compare {_type_en(left)} with {_type_en(right)}",
                 f"不能比较{_type_zh(left)}和{_type_zh(right)}",
                 node.offset,
                 'put text in quotes ("…"), numbers without quotes, dates as 2015-07-01',
@@ -533,7 +544,7 @@ def check(node: Node, env: Environment, functions: Mapping[str, Function]) -> st
             )
         if node.value not in ("==", "!=") and left not in (DECIMAL, DATE):
             raise ExprError(
-                f'"{node.value}" compares numbers or dates, not {left}',
+                f'"{node.value}" compares numbers or dates, not {_type_en(left)}',
                 f"“{node.value}”只能比较数字或日期，不能比较{_type_zh(left)}",
                 node.offset,
             )
@@ -575,11 +586,23 @@ def _want(
     actual = check(node, env, functions)
     if actual != wanted:
         raise ExprError(
-            f"expected a {wanted} value here, got {actual}",
+            f"expected {_type_en(wanted)} here, got {_type_en(actual)}",
             f"此处应为{_type_zh(wanted)}，实际为{_type_zh(actual)}",
             node.offset,
-            'compare it, e.g. event.level == "county"' if truthy else None,
-            '请写成比较，如 event.level == "county"' if truthy else None,
+            (
+                'look for an item, e.g. "书记" in member.roles'
+                if actual == LIST_OF_STRING
+                else 'compare it, e.g. event.level == "county"'
+            )
+            if truthy
+            else None,
+            (
+                '请写成查找，如 "书记" in member.roles'
+                if actual == LIST_OF_STRING
+                else '请写成比较，如 event.level == "county"'
+            )
+            if truthy
+            else None,
         )
 
 

@@ -94,7 +94,11 @@ class RulesetIndex:
     def _scan(self) -> dict[str, list[Path]]:
         if self._by_id is None:
             found: dict[str, list[Path]] = {}
-            files = [f for root in self.roots for f in sorted(root.rglob("*.toml"))]
+            files: list[Path] = []
+            for root in self.roots:  # the folder and one level below: no deep walks
+                files.extend(sorted(root.glob("*.toml")))
+                files.extend(sorted(root.glob("*/*.toml")))
+            files = [f for f in files if not f.name.endswith(".tests.toml")][:5000]
             for file in [*files, *self.extra]:
                 header = _header(file)
                 if header is not None and isinstance(header.get("id"), str):
@@ -175,7 +179,23 @@ def resolve(
     own_id = header.get("id", file)
     if not isinstance(parent_id, str):
         return document, [], []  # the type is reported by the ordinary checks
-    if parent_id in (*chain, own_id):
+    if parent_id == own_id:
+        return (
+            document,
+            [],
+            [
+                Problem(
+                    code="DJ126",
+                    message=f'ruleset "{own_id}" extends itself',
+                    message_zh=f"规则集“{own_id}”继承了它自己",
+                    file=file,
+                    path="ruleset.extends",
+                    hint="name the baseline it builds on, or remove extends",
+                    hint_zh="请填写它所依据的基准规则集，或删除 extends",
+                )
+            ],
+        )
+    if parent_id in chain:
         shown = " → ".join([*chain, str(own_id), parent_id])
         return (
             document,
@@ -199,7 +219,14 @@ def resolve(
     fitting = [c for c in candidates if index is not None and _covers(index.header(c) or {}, day)]
     if len(fitting) != 1:
         known = index.ids() if index is not None else []
-        hint, hint_zh = suggestion(parent_id, known)
+        hint, hint_zh = suggestion(
+            parent_id,
+            known,
+            (
+                "put it in this folder or the one above, or install the plugin that ships it",
+                "请将其放在同一文件夹或上一级文件夹中，或安装提供它的插件",
+            ),
+        )
         if fitting:
             message = f'several versions of "{parent_id}" are in force on {day}: ' + ", ".join(
                 os.fspath(c) for c in fitting
@@ -215,8 +242,6 @@ def resolve(
         else:
             message = f'the baseline "{parent_id}" to extend was not found'
             message_zh = f"找不到要继承的基准规则集“{parent_id}”"
-            hint = hint or "put it in this folder or the one above, or install its plugin"
-            hint_zh = hint_zh or "请将其放在同一文件夹或上一级文件夹中，或安装提供它的插件"
         return (
             document,
             [],

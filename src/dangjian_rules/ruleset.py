@@ -433,7 +433,7 @@ class _Loader:
                     "DJ101",
                     (*path, key),
                     f'unknown key "{key}" in {_path_text(path) or "the top level"}',
-                    f"{_path_text(path) or '顶层'}中有未知的键“{key}”",
+                    f"{_path_text(path) or '顶层'} 中有未知的键“{key}”",
                     hint,
                     hint_zh,
                 )
@@ -447,7 +447,7 @@ class _Loader:
                     "DJ102",
                     path,
                     f'{_path_text(path) or "the ruleset"} is missing the required key "{key}"',
-                    f"{_path_text(path) or '规则集'}缺少必填的键“{key}”",
+                    f"{_path_text(path) or '规则集'} 缺少必填的键“{key}”",
                     f"add {key} = …",
                     f"请补充 {key} = …",
                 )
@@ -556,8 +556,9 @@ class _Loader:
                 self.report(
                     "DJ105",
                     (section, index, "id"),
-                    f'{section} id "{item_id}" is used twice (first at {section}[{seen[item_id]}])',
-                    f"{section} 的 id“{item_id}”重复（首次出现在 {section}[{seen[item_id]}]）",
+                    f'id "{item_id}" is used twice in {section} (first at '
+                    f"{section}[{seen[item_id]}])",
+                    f"{section} 中的 id“{item_id}”重复（首次出现在 {section}[{seen[item_id]}]）",
                     "give each one its own id",
                     "每项须有唯一的 id",
                     at_value=True,
@@ -743,21 +744,30 @@ class _Loader:
                     "DJ102",
                     path,
                     f'measures[{index}] is missing the required key "on"',
-                    f"measures[{index}]缺少必填的键“on”",
+                    f"measures[{index}] 缺少必填的键“on”",
                     'add on = "<event type>"',
                     '请补充 on = "<活动类型>"',
                 )
-            for type_id in on:
+            for position, type_id in enumerate(on):
                 if type_id not in event_types:
-                    hint, hint_zh = suggestion(type_id, event_types)
+                    hint, hint_zh = suggestion(
+                        type_id,
+                        event_types,
+                        (
+                            f"declare it as [event_types.{type_id}]",
+                            f"请声明 [event_types.{type_id}]",
+                        ),
+                    )
                     self.report(
                         "DJ106",
-                        (*path, "on"),
+                        (*path, "on", position)
+                        if isinstance(item.get("on"), list)
+                        else (*path, "on"),
                         f'measure "{entry["id"]}" is on event type "{type_id}", which is not '
                         "declared",
                         f"指标“{entry['id']}”引用了未声明的活动类型“{type_id}”",
-                        hint or f"declare it as [event_types.{type_id}]",
-                        hint_zh or f"请声明 [event_types.{type_id}]",
+                        hint,
+                        hint_zh,
                         at_value=True,
                     )
             known = [t for t in on if t in event_types]
@@ -887,14 +897,14 @@ class _Loader:
                     f"{r}.{n}" for r in ("measure", "result", "subject") for n in env.get(r, {})
                 ]
                 hint, hint_zh = suggestion(words[0] if words else text, known)
+                if len(words) == 1:
+                    message = f'{_path_text(path)}: unknown field "{words[0]}"'
+                    message_zh = f"{_path_text(path)}：未知字段“{words[0]}”"
+                else:
+                    message = f'"{text}" is not a field to rank by; write e.g. "result.score desc"'
+                    message_zh = f"“{text}”不能作为排序依据；请写成如“result.score desc”"
                 self.report(
-                    "DJ104",
-                    (*path, index),
-                    f'"{text}" is not a field to rank by; write e.g. "result.score desc"',
-                    f"“{text}”不能作为排序依据；请写成如“result.score desc”",
-                    hint,
-                    hint_zh,
-                    at_value=True,
+                    "DJ104", (*path, index), message, message_zh, hint, hint_zh, at_value=True
                 )
                 continue
             if kind not in ("decimal", "boolean") and direction == "desc":
@@ -1035,7 +1045,7 @@ class _Loader:
             if made is None:
                 continue
             if made.id not in order:
-                hint, hint_zh = suggestion(made.id, order)
+                hint, hint_zh = suggestion(made.id, order, keep_order=True)
                 self.report(
                     "DJ106",
                     (*path, "rules", index, "tier"),
@@ -1048,7 +1058,7 @@ class _Loader:
                 continue
             rules.append(made)
         if default is not None and default not in order:
-            hint, hint_zh = suggestion(default, order)
+            hint, hint_zh = suggestion(default, order, keep_order=True)
             self.report(
                 "DJ106",
                 (*path, "default"),
@@ -1437,27 +1447,38 @@ class _Loader:
                 continue
             category = entry.get("category")
             if category is not None and category not in category_ids:
-                hint, hint_zh = suggestion(category, category_ids)
+                hint, hint_zh = suggestion(
+                    category,
+                    category_ids,
+                    ("declare it under [[categories]]", "请在 [[categories]] 中声明"),
+                )
                 self.report(
                     "DJ106",
                     (*path, "category"),
                     f'rule "{entry["id"]}" names category "{category}", which is not declared',
                     f"规则“{entry['id']}”引用了未声明的类别“{category}”",
-                    hint or "declare it under [[categories]]",
-                    hint_zh or "请在 [[categories]] 中声明",
+                    hint,
+                    hint_zh,
                     at_value=True,
                 )
             on: list[str] = entry.get("on", [])
             unknown = [t for t in on if t not in event_types]
             for type_id in unknown:
-                hint, hint_zh = suggestion(type_id, event_types)
+                hint, hint_zh = suggestion(
+                    type_id,
+                    event_types,
+                    (f"declare it as [event_types.{type_id}]", f"请声明 [event_types.{type_id}]"),
+                )
+                where: PathT = (*path, "on")
+                if isinstance(item.get("on"), list):
+                    where = (*path, "on", item["on"].index(type_id))
                 self.report(
                     "DJ106",
-                    (*path, "on"),
+                    where,
                     f'rule "{entry["id"]}" is on event type "{type_id}", which is not declared',
                     f"规则“{entry['id']}”引用了未声明的活动类型“{type_id}”",
-                    hint or f"declare it as [event_types.{type_id}]",
-                    hint_zh or f"请声明 [event_types.{type_id}]",
+                    hint,
+                    hint_zh,
                     at_value=True,
                 )
             known = [t for t in on if t in event_types]
@@ -1493,12 +1514,12 @@ class _Loader:
                 value = options.get(option.name)
                 if option.type == "positive_decimal" and value is not None and value <= 0:
                     bad_option = True
-                    where = _path_text((*path, option.name))
+                    shown = _path_text((*path, option.name))
                     self.report(
                         "DJ104",
                         (*path, option.name),
-                        f"{where} must be greater than 0 (got {value})",
-                        f"{where} 应大于 0（实际为 {value}）",
+                        f"{shown} must be greater than 0 (got {value})",
+                        f"{shown} 应大于 0（实际为 {value}）",
                         'a deduction is written as a positive number under kind = "deduction"',
                         '扣分请写正数并使用 kind = "deduction"',
                         at_value=True,
@@ -1757,6 +1778,9 @@ def parse_ruleset(
                     f"请补充 {key} = …",
                 )
     document, baselines, found = resolve(document, file, index)
+    place = loader.positions.value(("ruleset", "extends"))
+    if place is not None:  # baseline problems point at the extends value
+        found = [attrs.evolve(p, line=place[0], column=place[1]) for p in found]
     if found or loader.problems:
         return None, sorted([*loader.problems, *found], key=Problem.sort_key)
     digest = hashlib.sha256(data)
@@ -1922,6 +1946,7 @@ def check_paths(
         if loaded is not None:
             checked.append(loaded)
     problems.extend(_duplicate_ids(checked))
+    problems.extend(_unknown_references(checked, index))
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -1970,6 +1995,48 @@ def _duplicate_ids(rulesets: Sequence[Ruleset]) -> list[Problem]:
                             hint_zh="请让旧版本在新版本生效的前一天失效",
                         )
                     )
+    return problems
+
+
+def _unknown_references(rulesets: Sequence[Ruleset], index: RulesetIndex) -> list[Problem]:
+    """Measures that read a ruleset no file checked, nor any nearby or installed, defines."""
+    known = {r.id for r in rulesets} | set(index.ids())
+    problems: list[Problem] = []
+    for ruleset in rulesets:
+        positions = None
+        for number, measure in enumerate(ruleset.measures):
+            for needed in measure.needs:
+                if needed in known:
+                    continue
+                if positions is None:
+                    try:
+                        text = Path(ruleset.source).read_text(encoding="utf-8-sig")
+                    except (OSError, UnicodeDecodeError):
+                        text = ""
+                    positions = tomlpos.scan(text)
+                place = positions.locate_value(("measures", number, "ruleset"))
+                hint, hint_zh = suggestion(
+                    needed,
+                    known,
+                    (
+                        "check the id, or check it together with that ruleset",
+                        "请检查 id，或与该规则集一起检查",
+                    ),
+                )
+                problems.append(
+                    Problem(
+                        code="DJ121",
+                        message=f'measure "{measure.id}" reads ruleset "{needed}", which none of '
+                        "the rulesets checked or found nearby defines",
+                        message_zh=f"指标“{measure.id}”引用的规则集“{needed}”不存在",
+                        file=ruleset.source,
+                        line=place[0] if place else None,
+                        column=place[1] if place else None,
+                        path=f"measures[{number}].ruleset",
+                        hint=hint,
+                        hint_zh=hint_zh,
+                    )
+                )
     return problems
 
 
