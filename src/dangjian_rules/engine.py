@@ -603,9 +603,13 @@ def _subjects(
 ) -> list[tuple[Subject, Member | None, Organization | None]]:
     subjects: list[tuple[Subject, Member | None, Organization | None]] = []
     if ruleset.subject == "member":
+        chosen = ruleset.member_filter
         for member_id in sorted(dataset.members):
             member = dataset.members[member_id]
-            if member.active_during(period.start, period.end):
+            if member.active_during(period.start, period.end) and (
+                chosen is None
+                or chosen(None, member, dataset.organizations.get(member.organization))
+            ):
                 subjects.append(
                     (
                         Subject(
@@ -920,7 +924,9 @@ def _evaluate(
             if key in evaluated:
                 continue
             if key[0] == "member" and ruleset.subject == "member":
-                reason = "inactive_member"
+                member = dataset.members.get(key[1])
+                active = member is not None and member.active_during(period.start, period.end)
+                reason = "member_not_rated" if active else "inactive_member"
             elif key[0] == ruleset.subject:
                 reason = "organization_not_rated"
             else:

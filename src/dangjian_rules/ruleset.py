@@ -114,6 +114,8 @@ class Ruleset:
     sha256: str
     #: for organization rulesets: the kinds of organization rated (empty: all)
     organization_kinds: tuple[str, ...] = ()
+    #: for member rulesets: which members are rated (None: every member)
+    member_filter: Condition | None = None
     #: the baselines this ruleset extends, nearest first (their sources are in sha256)
     extends: tuple[str, ...] = ()
     measures: tuple[Measure, ...] = ()
@@ -209,6 +211,7 @@ HEADER: _Spec = {
     "description": ("string", False),
     "in_force": ("table", False),
     "organizations": ("strings", False),
+    "members": ("condition", False),
     "extends": ("string", False),
 }
 MEASURE_COMMON: _Spec = {
@@ -644,6 +647,25 @@ class _Loader:
                     at_value=True,
                 )
         env = self.environment(subject, member_fields, org_fields, None)
+        member_filter = None
+        if "members" in header:
+            if subject != "member":
+                self.report(
+                    "DJ104",
+                    ("ruleset", "members"),
+                    "members = … chooses the members a member ruleset rates; this ruleset "
+                    "rates organizations",
+                    "members = … 用于选择党员规则集考核的党员；本规则集考核的是党组织",
+                    "use organizations = [...] to choose kinds of organization",
+                    "请用 organizations = [...] 选择党组织类型",
+                )
+            else:
+                member_filter = self.condition(
+                    header["members"],
+                    ("ruleset", "members"),
+                    env,
+                    {"member": member_fields, "organization": org_fields},
+                )
         verdict_env = {**env, **verdict_environment(self.measure_types(measures))}
         fields = {"member": member_fields, "organization": org_fields}
         flags = self.flags(top.get("flags", []), verdict_env, fields)
@@ -678,6 +700,7 @@ class _Loader:
             source=self.file,
             sha256=sha256,
             organization_kinds=organization_kinds,
+            member_filter=member_filter,
             measures=tuple(measures),
             flags=flags,
             stars=stars,

@@ -348,14 +348,37 @@ CHECKLIST = MeasureKind(
 
 def build_count(options: Mapping[str, Any], context: MeasureBuildContext) -> MeasureBuild:
     of = options.get("of", "records")
-    if of not in ("records", "quantity", "days"):
+    if of not in ("records", "quantity", "days", "latest", "max"):
         raise RuleOptionError(
-            f'of must be "records", "quantity" or "days", got "{of}"',
-            f"of 应为 records（条数）、quantity（数量）或 days（天数），实际为“{of}”",
+            f'of must be "records", "quantity", "days", "latest" or "max", got "{of}"',
+            f"of 应为 records（条数）、quantity（数量合计）、days（天数）、latest（最近一条的数量）"
+            f"或 max（最大数量），实际为“{of}”",
             "of",
         )
 
     def compute(subject: SubjectContext) -> Measured:
+        if of in ("latest", "max"):  # a record's own figure, e.g. an assessment's score
+            figures = [e for e in subject.events if e.quantity is not None]
+            if not figures:
+                return Measured(
+                    None,
+                    {},
+                    "not assessed: no record with a quantity in the period",
+                    "未考核：考核期内没有带数量的记录",
+                )
+            chosen = figures[-1] if of == "latest" else max(figures, key=lambda e: e.quantity)  # type: ignore[arg-type, return-value]
+            assert chosen.quantity is not None
+            word = "latest" if of == "latest" else "highest"
+            word_zh = "最近一条" if of == "latest" else "最高"
+            return Measured(
+                chosen.quantity,
+                {},
+                f"{format_decimal(chosen.quantity)}: the {word} of {len(figures)} record(s) "
+                f"({chosen.id}, {chosen.date})",
+                f"{format_decimal(chosen.quantity)}：{len(figures)} 条记录中{word_zh}的"
+                f"（{chosen.id}，{chosen.date}）",
+                (chosen.id,),
+            )
         if of == "records":
             total = Decimal(len(subject.events))
         elif of == "days":
@@ -377,9 +400,15 @@ def build_count(options: Mapping[str, Any], context: MeasureBuildContext) -> Mea
 
 COUNT = MeasureKind(
     name="count",
-    description="The number of qualifying records in the period, or the sum of their "
-    "quantities or days.",
-    options=(Option("of", "string", "records (default), quantity or days"),),
+    description="The number of qualifying records in the period, the sum of their "
+    "quantities or days, or the latest or highest quantity (not assessed when none).",
+    options=(
+        Option(
+            "of",
+            "string",
+            "records (default), quantity, days, latest (the latest record's quantity) or max",
+        ),
+    ),
     uses_events=True,
     build=build_count,
 )

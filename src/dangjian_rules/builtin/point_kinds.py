@@ -143,10 +143,27 @@ VETO = RuleKind(
 def _build_from_measure(options: Mapping[str, Any], context: BuildContext) -> Award:
     name = options["measure"]
     kind = context.measures.get(name)
-    if kind not in ("decimal", "boolean"):
+    table: dict[str, Decimal] = {}
+    for entry in options.get("values") or ():
+        if set(entry) != {"value", "points"}:
+            raise RuleOptionError(
+                'values needs entries like { value = "达标", points = 10 }',
+                'values 的每项应写成 { value = "达标", points = 10 }',
+                "values",
+            )
+        table[str(entry["value"])] = Decimal(entry["points"])
+    if (
+        kind is None
+        or (kind == "string" and not table)
+        or kind not in ("decimal", "boolean", "string")
+    ):
         raise RuleOptionError(
-            f'measure "{name}" is not a number or true/false measure of this ruleset',
-            f"“{name}”不是本规则集的数值或是/否指标",
+            f'measure "{name}" is not a number or true/false measure of this ruleset'
+            + (
+                "" if kind != "string" else "; for a text measure give values = [{ value, points }]"
+            ),
+            f"“{name}”不是本规则集的数值或是/否指标"
+            + ("" if kind != "string" else "；文本指标请填写 values = [{ value, points }]"),
             "measure",
             "declare it under [[measures]] first",
             "请先在 [[measures]] 中声明",
@@ -162,7 +179,12 @@ def _build_from_measure(options: Mapping[str, Any], context: BuildContext) -> Aw
         value = measured.parts.get(part) if part else measured.value
         if value is None:
             return []
-        points = (Decimal(1) if value else Decimal(0)) if isinstance(value, bool) else value
+        if isinstance(value, str):
+            if value not in table:
+                return []
+            points = table[value]
+        else:
+            points = (Decimal(1) if value else Decimal(0)) if isinstance(value, bool) else value
         points *= multiplier
         if not points:
             return []
@@ -193,6 +215,7 @@ FROM_MEASURE = RuleKind(
     options=(
         Option("measure", "string", "the id of a number or true/false measure", required=True),
         Option("multiplier", "decimal", "points per unit of the measure (1)"),
+        Option("values", "tables", 'for a text measure: [{ value = "达标", points = 10 }]'),
     ),
     build=_build_from_measure,
     uses_events=False,

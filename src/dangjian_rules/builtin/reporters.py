@@ -7,10 +7,11 @@ import io
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from ..formats import Reporter, ReportOptions
 from ..hookspecs import hookimpl
-from ..result import BUCKETS, RunResult, dumps, format_decimal
+from ..result import BUCKETS, RunResult, dumps, format_decimal, scalar_text
 from ..ruleset import Ruleset
 
 
@@ -35,17 +36,30 @@ def _table(rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str
     ]
 
 
+def _distribution(
+    title: str, header: str, values: Sequence[str], order: Sequence[str], w: Any
+) -> list[str]:
+    counts = Counter(values)
+    keys = [k for k in order if k in counts] + sorted(k for k in counts if k not in order)
+    rows = [[header, w("count", "数量"), w("share", "占比")]]
+    for key in keys:
+        share = f"{100 * counts[key] / len(values):.1f}%" if values else "—"
+        rows.append([key, str(counts[key]), share])
+    return ["", title, *("  " + line for line in _table(rows, right=(1, 2)))]
+
+
 def render_table(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
-    """Per ruleset: provenance, the grade distribution, then one row per subject."""
+    """Per ruleset: provenance, the distributions of what it decides (grades, stars,
+    tiers, selection, flags), then one row per subject."""
     limit = options.limit
 
     def w(en: str, zh: str) -> str:
         return _words(options, en, zh)
 
     lines: list[str] = []
-    by_id = {r.id: r for r in rulesets}
+    by_id = {(r.id, r.version): r for r in rulesets}
     for ref in run.rulesets:
-        ruleset = by_id[ref.id]
+        ruleset = by_id[(ref.id, ref.version)]
         results = [r for r in run.results if r.ruleset == ref.id]
         lines.append(f"{ruleset.name}  ({ref.id} {ref.version})")
         lines.append(
@@ -58,46 +72,121 @@ def render_table(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOpt
                 f"sha256 {run.data.sha256[:12]}",
             )
         )
-        lines.append("")
-        lines.append(w("Grade distribution", "等次分布"))
-        counts = Counter((r.scale, r.grade) for r in results)
-        rows = [[w("scale", "等次表"), w("grade", "等次"), w("count", "人数"), w("share", "占比")]]
-        for scale in ruleset.grades:
-            for band in scale.bands:
-                n = counts.get((scale.id, band.grade), 0)
-                share = f"{100 * n / len(results):.1f}%" if results else "—"
-                rows.append([scale.label, band.grade, str(n), share])
-        ungraded = sum(n for (scale_id, grade), n in counts.items() if grade is None)
-        if ungraded:
-            rows.append(["—", w("no grade", "无等次"), str(ungraded), ""])
-        lines.extend("  " + line for line in _table(rows, right=(2, 3)))
+        if ruleset.grades:
+            lines.append("")
+            lines.append(w("Grade distribution", "等次分布"))
+            counts = Counter((r.scale, r.grade) for r in results)
+            rows = [
+                [w("scale", "等次表"), w("grade", "等次"), w("count", "人数"), w("share", "占比")]
+            ]
+            for scale in ruleset.grades:
+                for band in scale.bands:
+                    n = counts.get((scale.id, band.grade), 0)
+                    share = f"{100 * n / len(results):.1f}%" if results else "—"
+                    rows.append([scale.label, band.grade, str(n), share])
+            ungraded = sum(n for (scale_id, grade), n in counts.items() if grade is None)
+            if ungraded:
+                rows.append(["—", w("no grade", "无等次"), str(ungraded), ""])
+            lines.extend("  " + line for line in _table(rows, right=(2, 3)))
+        if ruleset.stars is not None:
+            highest = ruleset.stars.highest
+            lines.extend(
+                _distribution(
+                    w("Star distribution", "星级分布"),
+                    w("stars", "星级"),
+                    [str(r.stars.count) if r.stars else "—" for r in results],
+                    [str(n) for n in range(highest, -1, -1)],
+                    w,
+                )
+            )
+        if ruleset.tiers is not None:
+            lines.extend(
+                _distribution(
+                    w("Tier distribution", "类别分布"),
+                    w("tier", "类别"),
+                    [r.tier.tier if r.tier else "—" for r in results],
+                    ruleset.tiers.order,
+                    w,
+                )
+            )
+        for measure in ruleset.measures:
+            if measure.type == "string":  # verdicts such as 达标 / 未检查
+                lines.extend(
+                    _distribution(
+                        f"{measure.label} [{measure.id}]",
+                        w("value", "结果"),
+                        [
+                            scalar_text(r.measures[measure.id].value)
+                            for r in results
+                            if measure.id in r.measures
+                        ],
+                        (),
+                        w,
+                    )
+                )
+        if ruleset.flags:
+            lines.append("")
+            for flag in ruleset.flags:
+                raised = sum(1 for r in results if any(f.id == flag.id for f in r.flags))
+                lines.append(f"{flag.label} [{flag.id}]: {raised}")
+        if ruleset.selection is not None:
+            chosen = sorted(
+                (r for r in results if r.selection and r.selection.selected),
+                key=lambda r: (r.selection.scope or "", r.selection.rank or 0),  # type: ignore[union-attr]
+            )
+            lines.append("")
+            lines.append(
+                (ruleset.selection.label or w("Selected", "入选名单")) + f": {len(chosen)}"
+            )
+            lines.extend(
+                f"  {r.selection.rank}. {r.subject.id} {r.subject.name}"  # type: ignore[union-attr]
+                for r in chosen
+            )
         vetoed = sum(1 for r in results if r.vetoes)
         lines.append(w(f"  one-vote veto: {vetoed}", f"  一票否决：{vetoed}"))
         lines.append("")
         shown = results if limit is None else results[:limit]
-        rows = [
-            [
-                w("id", "编号"),
-                w("name", "姓名"),
-                w("organization", "所在组织"),
-                w("score", "得分"),
-                w("grade", "等次"),
-                w("note", "备注"),
-            ]
-        ]
+        header = [w("id", "编号"), w("name", "名称"), w("organization", "所在组织")]
+        if ruleset.rules:
+            header.append(w("score", "得分"))
+        if ruleset.grades:
+            header.append(w("grade", "等次"))
+        if ruleset.stars is not None:
+            header.append(w("stars", "星级"))
+        if ruleset.tiers is not None:
+            header.append(w("tier", "类别"))
+        if ruleset.selection is not None:
+            header.append(w("rank", "排名"))
+        header.append(w("note", "备注"))
+        rows = [header]
         for r in shown:
-            note = w("veto: ", "否决：") + r.vetoes[0].rule if r.vetoes else ""
-            rows.append(
-                [
-                    r.subject.id,
-                    r.subject.name,
-                    r.subject.organization or "",
-                    format_decimal(r.score),
-                    r.grade or "—",
-                    note,
-                ]
-            )
-        lines.extend(_table(rows, right=(3,)))
+            notes = []
+            if r.vetoes:
+                notes.append(w("veto: ", "否决：") + r.vetoes[0].rule)
+            notes.extend(f.label for f in r.flags)
+            for measure in ruleset.measures[:2]:
+                measured = r.measures.get(measure.id)
+                if measured is not None:
+                    notes.append(f"{measure.id}={scalar_text(measured.value)}")
+            row = [r.subject.id, r.subject.name, r.subject.organization or ""]
+            if ruleset.rules:
+                row.append(format_decimal(r.score))
+            if ruleset.grades:
+                row.append(r.grade or "—")
+            if ruleset.stars is not None:
+                row.append(str(r.stars.count) if r.stars else "—")
+            if ruleset.tiers is not None:
+                row.append(r.tier.tier if r.tier else "—")
+            if ruleset.selection is not None:
+                selection = r.selection
+                row.append(
+                    "—"
+                    if selection is None or selection.rank is None
+                    else f"{selection.rank}{' ✓' if selection.selected else ''}"
+                )
+            row.append("; ".join(notes))
+            rows.append(row)
+        lines.extend(_table(rows, right=(3,) if ruleset.rules else ()))
         if limit is not None and len(results) > limit:
             lines.append(
                 w(
