@@ -194,7 +194,9 @@ def test_full_profile_has_every_record_the_county_rulesets_read(city: Dataset) -
     root = EXAMPLE.parent.parent / "rulesets"
     declared: set[str] = set()
     for county in COUNTY_RULESETS:
-        for path in sorted((root / county).glob("*.toml")):
+        for path in sorted(
+            p for p in (root / county).glob("*.toml") if not p.name.endswith(".tests.toml")
+        ):
             declared |= set(load_ruleset(path).event_types)
     types = Counter(e.type for e in city.events)
     # Crimes come about once per 2,500 members: the 500 here have none this year.

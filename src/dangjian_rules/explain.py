@@ -248,10 +248,9 @@ def _verdict_lines(result: SubjectResult, ruleset: Ruleset, zh: bool) -> list[st
         labels = {m.id: m.label for m in ruleset.measures}
         for measure_id, measured in result.measures.items():
             text = measured.explanation_zh if zh else measured.explanation
-            lines.append(
-                f"  {labels.get(measure_id, measure_id)} [{measure_id}] = "
-                f"{scalar_text(measured.value)}: {text}"
-            )
+            value = scalar_text(measured.value)
+            shown = text if text.startswith(value) else f"{value}: {text}"
+            lines.append(f"  {labels.get(measure_id, measure_id)} [{measure_id}] = {shown}")
     if result.flags:
         lines.append("")
         for flag in result.flags:

@@ -1,7 +1,7 @@
 """Measures: values a ruleset computes per subject, beside its points.
 
 A ``[[measures]]`` entry names a measure kind — ``cadence``, ``checklist``, ``streak``,
-``members``, ``result``, ``weighted``, ``previous``, or one a plugin adds — and gives it an
+``count``, ``members``, ``result``, ``weighted``, or one a plugin adds — and gives it an
 id.  Its value can then be read in the conditions of stars, tiers and selection as
 ``measure.<id>`` (and its named parts as ``measure.<id>.<part>``), and turned into points
 by a ``measure`` rule.  Every value carries its explanation.

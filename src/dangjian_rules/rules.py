@@ -68,7 +68,7 @@ class EndContext:
     """What a rule may look at when the subject's records are done."""
 
     period: Period
-    #: this subject's measure values (dangjian_rules.measures.MeasureValue), by id
+    #: this subject's measure values (dangjian_rules.result.Measured), by id
     measures: Mapping[str, Any]
 
 

@@ -308,6 +308,9 @@ EVENT_CORE_FIELDS = {
     "days": DECIMAL,
 }
 
+#: What rankings (quotas, selection) may sort by: values every subject of the ruleset has.
+RANK_ROOTS = ("measure", "result", "subject", "previous")
+
 _OPTION_TYPES = {
     "decimal": "decimal",
     "positive_decimal": "decimal",
@@ -634,6 +637,16 @@ class _Loader:
         grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
         self.check_veto_grades(rules, grades)
         organization_kinds = tuple(header.get("organizations", ()))
+        if organization_kinds and subject == "member":
+            self.report(
+                "DJ104",
+                ("ruleset", "organizations"),
+                "organizations = [...] chooses the kinds of organization an organization "
+                "ruleset rates; this ruleset rates members",
+                "organizations = [...] 用于选择党组织规则集考核的党组织类型；本规则集考核的是党员",
+                "to choose members, write members = '\"联系干部\" in member.roles'",
+                "如需选择党员，请写 members = '\"联系干部\" in member.roles'",
+            )
         for index, kind in enumerate(organization_kinds):
             if kind not in ORGANIZATION_KINDS:
                 hint, hint_zh = suggestion(kind, ORGANIZATION_KINDS)
@@ -812,6 +825,24 @@ class _Loader:
             options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
             if any(o.name in item and o.name not in entry for o in kind.options):
                 continue  # a badly typed option was reported; building would mislead
+            negative = [
+                o
+                for o in kind.options
+                if o.type == "positive_decimal"
+                and options.get(o.name) is not None
+                and options[o.name] <= 0
+            ]
+            for option in negative:
+                shown = _path_text((*path, option.name))
+                self.report(
+                    "DJ104",
+                    (*path, option.name),
+                    f"{shown} must be greater than 0 (got {options[option.name]})",
+                    f"{shown} 应大于 0（实际为 {options[option.name]}）",
+                    at_value=True,
+                )
+            if negative:
+                continue
             context = MeasureBuildContext(
                 measure_id=entry["id"],
                 subject=subject,
@@ -914,7 +945,7 @@ class _Loader:
                 words = words[:1]
             parts = words[0].split(".", 1) if len(words) == 1 else []
             root, name = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
-            kind = env.get(root, {}).get(name)
+            kind = env.get(root, {}).get(name) if root in RANK_ROOTS else None
             if len(words) != 1 or kind is None:
                 known = [
                     f"{r}.{n}" for r in ("measure", "result", "subject") for n in env.get(r, {})
@@ -1970,6 +2001,7 @@ def check_paths(
             checked.append(loaded)
     problems.extend(_duplicate_ids(checked))
     problems.extend(_unknown_references(checked, index))
+    problems.extend(_reference_cycles(checked))
     return sorted(problems, key=Problem.sort_key)
 
 
@@ -2060,6 +2092,44 @@ def _unknown_references(rulesets: Sequence[Ruleset], index: RulesetIndex) -> lis
                         hint_zh=hint_zh,
                     )
                 )
+    return problems
+
+
+def _reference_cycles(rulesets: Sequence[Ruleset]) -> list[Problem]:
+    """Rulesets that read each other's results in a circle (DJ122), found by ``check``."""
+    by_id: dict[str, Ruleset] = {}
+    for ruleset in rulesets:
+        by_id.setdefault(ruleset.id, ruleset)
+    problems: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+
+    def walk(ruleset_id: str, chain: list[str]) -> None:
+        if ruleset_id in chain:
+            cycle = [*chain[chain.index(ruleset_id) :], ruleset_id]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                shown = " → ".join(cycle)
+                problems.append(
+                    Problem(
+                        code="DJ122",
+                        message=f"rulesets read each other's results in a circle: {shown}",
+                        message_zh=f"规则集之间循环引用结果：{shown}",
+                        file=by_id[ruleset_id].source,
+                        path="measures",
+                        hint="one of them must not read the other",
+                        hint_zh="请去掉其中一个引用",
+                    )
+                )
+            return
+        ruleset = by_id.get(ruleset_id)
+        if ruleset is None:
+            return
+        for needed in ruleset.needs:
+            walk(needed, [*chain, ruleset_id])
+
+    for ruleset_id in sorted(by_id):
+        walk(ruleset_id, [])
     return problems
 
 
