@@ -241,6 +241,8 @@ def tree_datasets(
                 )
             )
     return Dataset(organizations, members, tuple(events), source="hypothesis")
+
+
 # ----------------------------------------------------------------------------------------
 # County data for one or more rulesets (members with posts, mid-year joins and leaves;
 # events of the rulesets' types on the subjects they rate, with values their conditions
@@ -353,26 +355,27 @@ def hinted_values(
     return st.one_of(field_values(spec), st.sampled_from(usable))
 
 
-@st.composite
 def hinted_attributes(
-    draw: st.DrawFn,
     fields: Mapping[str, FieldSpec],
     root: str,
     hints: Hints | None = None,
     full: bool = False,
-) -> dict[str, AttributeValue]:
-    """Some of the declared fields, with values the conditions test for; ``full`` sets
-    every true/false field to true (an inspection that finds everything in place)."""
+) -> st.SearchStrategy[dict[str, AttributeValue]]:
+    """Some of the declared fields of ``root`` ("event", "member", "organization"), with
+    values the conditions test for; ``full`` sets every true/false field to true (an
+    inspection that finds everything in place)."""
     hints = hints or {}
-    out: dict[str, AttributeValue] = {}
-    for name, spec in fields.items():
-        if full and spec.type == "boolean":
-            value: AttributeValue = True
-        else:
-            value = draw(hinted_values(spec, hints.get((root, name), ())))
-        if value is not None:
-            out[name] = value
-    return out
+    if not fields:
+        return st.just({})
+    parts: dict[str, st.SearchStrategy[AttributeValue]] = {
+        name: st.just(True)
+        if full and spec.type == "boolean"
+        else hinted_values(spec, hints.get((root, name), ()))
+        for name, spec in fields.items()
+    }
+    return st.fixed_dictionaries(parts).map(
+        lambda values: {k: v for k, v in values.items() if v is not None}
+    )
 
 
 def memberships(year: int = 2015) -> st.SearchStrategy[tuple[dt.date | None, dt.date | None]]:
@@ -412,44 +415,54 @@ def county_members(
     posts (``roles``) among :data:`ROLES` and those the rulesets' conditions name, and the
     member fields the rulesets declare."""
     homes = sorted(o.id for o in organizations.values() if o.kind in ("branch", "group"))
-    homes = homes or sorted(organizations)
     hints = condition_values(*rulesets)
-    fields = _merged(rulesets, "member")
     named = [str(v) for v in hints.get(("member", "roles"), ()) if isinstance(v, str)]
     roles = tuple(dict.fromkeys([*ROLES, *named]))
+    home = st.sampled_from(homes or sorted(organizations))
+    status = st.sampled_from(["full", "full", "probationary"])
+    joined_left = memberships(year) if joins_and_leaves else st.just((None, None))
+    posts = st.lists(st.sampled_from(roles), max_size=2, unique=True).map(tuple)
+    extra = hinted_attributes(_merged(rulesets, "member"), "member", hints)
     members: dict[str, Member] = {}
     for index in range(1, draw(st.integers(min_members, max_members)) + 1):
-        joined, left = draw(memberships(year)) if joins_and_leaves else (None, None)
+        joined, left = draw(joined_left)
         member_id = f"M{index:03d}"
         members[member_id] = Member(
             id=member_id,
             name=draw(_NAMES),
-            organization=draw(st.sampled_from(homes)),
-            status=draw(st.sampled_from(["full", "full", "probationary"])),
+            organization=draw(home),
+            status=draw(status),
             joined=joined,
             left=left,
-            roles=tuple(draw(st.lists(st.sampled_from(roles), max_size=2, unique=True))),
-            attributes=draw(hinted_attributes(fields, "member", hints)),
+            roles=draw(posts),
+            attributes=draw(extra),
         )
     return members
 
 
-def _quantities(unit: str, hints: Sequence[AttributeValue]) -> st.SearchStrategy[Decimal]:
-    if unit == "days":
-        plain: st.SearchStrategy[Decimal] = st.integers(1, 5).map(Decimal)
-    elif unit == "points":
-        plain = st.decimals(min_value=0, max_value=100, places=1)
-    elif unit == "hours":
-        plain = st.decimals(min_value=Decimal("0.5"), max_value=8, places=1)
-    else:
-        plain = st.decimals(min_value=Decimal("0.5"), max_value=10, places=1)
+def _quantities(
+    unit: str, hints: Sequence[AttributeValue], generous: bool = False
+) -> st.SearchStrategy[Decimal]:
+    """Quantities in a unit: hours, days, points (out of 100) or anything else; the upper
+    part of the range when ``generous``."""
+    low, high, places = {
+        "days": (Decimal(1), Decimal(5), 0),
+        "points": (Decimal(0), Decimal(100), 1),
+        "hours": (Decimal("0.5"), Decimal(8), 1),
+    }.get(unit, (Decimal("0.5"), Decimal(10), 1))
+    if generous:
+        low = (low + high * 3) / 4
+    plain = st.decimals(min_value=low, max_value=high, places=places)
     usable = [h for h in hints if isinstance(h, Decimal) and h >= 0]
     return st.one_of(plain, st.sampled_from(usable)) if usable else plain
 
 
-def _type_weights(rulesets: Sequence[Ruleset], types: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Event types weighted for drawing (points types often, deductions less), and the
-    types only veto rules use (drawn rarely, apart)."""
+def _type_weights(
+    rulesets: Sequence[Ruleset], types: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Event types weighted for drawing (points types often, deductions less), the same
+    without deductions (for a diligent subject), and the types only veto rules use (drawn
+    rarely, apart)."""
     kinds: dict[str, set[str]] = {t: set() for t in types}
     for ruleset in rulesets:
         for rule in ruleset.rules:
@@ -457,6 +470,7 @@ def _type_weights(rulesets: Sequence[Ruleset], types: Sequence[str]) -> tuple[li
                 if type_id in kinds:
                     kinds[type_id].add(rule.award.effect if rule.kind != "deduction" else "minus")
     weighted: list[str] = []
+    diligent: list[str] = []
     vetoes: list[str] = []
     for type_id in types:
         effects = kinds[type_id]
@@ -465,7 +479,19 @@ def _type_weights(rulesets: Sequence[Ruleset], types: Sequence[str]) -> tuple[li
             continue
         weight = 1 if "minus" in effects else 3 if "points" in effects else 2
         weighted.extend([type_id] * weight)
-    return weighted, vetoes
+        if "minus" not in effects:
+            diligent.extend([type_id] * weight)
+    return weighted, diligent or weighted, vetoes
+
+
+@attrs.frozen
+class _EventParts:
+    """The strategies for the parts of an event of one type."""
+
+    quantity: st.SearchStrategy[Decimal] | None
+    generous: st.SearchStrategy[Decimal] | None
+    attributes: st.SearchStrategy[dict[str, AttributeValue]]
+    inspected: st.SearchStrategy[dict[str, AttributeValue]] | None
 
 
 @st.composite
@@ -475,7 +501,7 @@ def county_events(
     members: Mapping[str, Member],
     *rulesets: Ruleset,
     year: int = 2015,
-    max_per_subject: int = 30,
+    max_per_subject: int = 12,
     max_events: int = 240,
     statuses: tuple[str, ...] = ("approved", "approved", "approved", "pending", "returned"),
     stray: bool = True,
@@ -483,10 +509,12 @@ def county_events(
     """Events for the subjects the rulesets rate: of a member ruleset's types about
     members, of an organization ruleset's types about the kinds of organization it rates.
 
-    Each subject gets up to ``max_per_subject`` records (``max_events`` in all), dated in
-    ``year`` or a month either side, some lasting several days; types that score points
-    come often, deductions less, types only a veto uses now and then (one in eight
-    subjects).  Fields take the values the conditions test for, and an inspection now and
+    Each subject gets up to ``max_per_subject`` activities (``max_events`` records in
+    all): a record dated in ``year`` or a month either side, some lasting several days,
+    or a habit, the same record every month or quarter to the year's end.  Types that
+    score points come often, deductions less (none for one subject in four, a model one
+    whose records are all approved, its habits kept from January), types only a veto uses
+    now and then (one subject in five).  Fields take the values the conditions test for, and an inspection now and
     then has every true/false item true.  With ``stray``, a record may concern a subject
     no ruleset rates (it is accounted as unassigned).  Ids ``E00000``… sort in the order
     drawn."""
@@ -506,44 +534,97 @@ def county_events(
             ]
         for key in subjects:
             plan.setdefault(key, set()).update(ruleset.event_types)
-    near_year = st.one_of(
-        st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-        st.dates(dt.date(year - 1, 12, 1), dt.date(year + 1, 1, 31)),
-    )
+    quantity_hints = hints.get(("event", "quantity"), ())
+    parts = {
+        type_id: _EventParts(
+            None if spec.quantity is None else _quantities(spec.quantity, quantity_hints),
+            None if spec.quantity is None else _quantities(spec.quantity, (), generous=True),
+            hinted_attributes(spec.fields, "event", hints),
+            hinted_attributes(spec.fields, "event", hints, full=True)
+            if any(f.type == "boolean" for f in spec.fields.values())
+            else None,
+        )
+        for type_id, spec in declared.items()
+    }
+    first_day = dt.date(year - 1, 12, 1)
+    span = (dt.date(year + 1, 1, 31) - first_day).days
+    inside = (dt.date(year, 1, 1) - first_day).days
+    days = st.one_of(  # mostly in the year, now and then a month either side
+        st.integers(inside, inside + (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days),
+        st.integers(0, span),
+    ).map(lambda offset: first_day + dt.timedelta(days=offset))
+    in_january = st.integers(0, 27).map(lambda offset: dt.date(year, 1, 1 + offset))
+    lengths = st.sampled_from([0, 0, 0, 1, 2, 6])
+    repeats = st.sampled_from(["once", "monthly", "once", "quarterly", "monthly"])
+    status = st.sampled_from(statuses)
+    one_in = {n: st.integers(0, n - 1) for n in (4, 5, 10)}
     events: list[Event] = []
 
-    def add(kind: str, subject: str, type_id: str) -> None:
-        spec = declared[type_id]
-        day = draw(near_year)
-        length = draw(st.sampled_from([0, 0, 0, 1, 2, 6]))
+    def add(
+        kind: str, subject: str, type_id: str, repeat: str = "once", model: bool = False
+    ) -> None:
+        """One record, or a habit: the same record every month or quarter from its date
+        to the end of the year.  A model subject's records are approved, its habits start
+        in January, its quantities are generous and its inspections find everything in
+        place."""
+        made = parts[type_id]
+        day = draw(in_january if model and repeat != "once" else days)
+        length = draw(lengths)
         quantity = None
-        if spec.quantity is not None and draw(st.integers(0, 9)) < 9:
-            quantity = draw(_quantities(spec.quantity, hints.get(("event", "quantity"), ())))
-        full = bool(spec.fields) and draw(st.integers(0, 3)) == 3
-        events.append(
-            Event(
-                id=f"E{len(events):05d}",
-                type=type_id,
-                date=day,
-                member=subject if kind == "member" else None,
-                organization=subject if kind == "organization" else None,
-                end=day + dt.timedelta(days=length) if length else None,
-                quantity=quantity,
-                status=draw(st.sampled_from(statuses)),
-                attributes=draw(hinted_attributes(spec.fields, "event", hints, full)),
-            )
+        if made.quantity is not None and draw(one_in[10]) < 9:
+            plenty = made.generous if model else None
+            quantity = draw(plenty if plenty is not None else made.quantity)
+        extra = made.attributes
+        if made.inspected is not None and (model or draw(one_in[4]) == 3):
+            extra = made.inspected
+        record = Event(
+            id="",
+            type=type_id,
+            date=day,
+            member=subject if kind == "member" else None,
+            organization=subject if kind == "organization" else None,
+            end=day + dt.timedelta(days=length) if length else None,
+            quantity=quantity,
+            status="approved" if model else draw(status),
+            attributes=draw(extra),
         )
+        step = {"once": 0, "monthly": 1, "quarterly": 3}[repeat]
+        month = day.year * 12 + day.month - 1
+        while len(events) < max_events:
+            start = dt.date(month // 12, month % 12 + 1, min(day.day, 28))
+            end = start + dt.timedelta(days=length) if length else None
+            events.append(attrs.evolve(record, id=f"E{len(events):05d}", date=start, end=end))
+            month += step
+            if not step or month // 12 > year:
+                break
 
+    per_subject = st.integers(0, max_per_subject)
+    per_model = st.integers(max_per_subject // 2, max_per_subject)
+    model_repeats = st.sampled_from(["monthly", "quarterly", "monthly", "once"])
+    Choice = st.SearchStrategy[str] | None
+    choices: dict[frozenset[str], tuple[Choice, Choice, Choice]] = {}
     for (kind, who), type_ids in sorted(plan.items()):
-        weighted, vetoes = _type_weights(rulesets, sorted(type_ids))
-        if weighted:
-            for _ in range(draw(st.integers(0, max_per_subject))):
+        mix = frozenset(type_ids)
+        if mix not in choices:
+            weighted, diligent, vetoes = _type_weights(rulesets, sorted(type_ids))
+            choices[mix] = (
+                st.sampled_from(weighted) if weighted else None,
+                st.sampled_from(diligent) if diligent else None,
+                st.sampled_from(vetoes) if vetoes else None,
+            )
+        mixed, good, rare = choices[mix]
+        # One subject in four is a model: no deductions, every record approved, habits
+        # from January.
+        model = draw(one_in[4]) == 3
+        common = good if model else mixed
+        if common is not None:
+            for _ in range(draw(per_model if model else per_subject)):
                 if len(events) >= max_events:
                     break
-                add(kind, who, draw(st.sampled_from(weighted)))
-        if vetoes and len(events) < max_events and draw(st.integers(0, 7)) == 7:
-            add(kind, who, draw(st.sampled_from(vetoes)))
-    if stray and declared and draw(st.integers(0, 4)) == 4:
+                add(kind, who, draw(common), draw(model_repeats if model else repeats), model)
+        if rare is not None and len(events) < max_events and draw(one_in[5]) == 4:
+            add(kind, who, draw(rare))
+    if stray and declared and draw(one_in[5]) == 4:
         others = [("organization", o) for o in sorted(organizations)]
         others += [("member", m) for m in sorted(members)]
         unrated = [s for s in others if s not in plan]
@@ -563,7 +644,7 @@ def county_datasets(
     min_members: int = 1,
     max_members: int = 6,
     joins_and_leaves: bool = True,
-    max_per_subject: int = 30,
+    max_per_subject: int = 12,
     max_events: int = 240,
     statuses: tuple[str, ...] = ("approved", "approved", "approved", "pending", "returned"),
     stray: bool = True,
@@ -582,12 +663,9 @@ def county_datasets(
     tree = draw(organization_trees(max_committees, max_branches))
     hints = condition_values(*rulesets)
     org_fields = _merged(rulesets, "organization")
+    extra = hinted_attributes(org_fields, "organization", hints)
     organizations = {
-        oid: attrs.evolve(
-            org, attributes=draw(hinted_attributes(org_fields, "organization", hints))
-        )
-        if org_fields
-        else org
+        oid: attrs.evolve(org, attributes=draw(extra)) if org_fields else org
         for oid, org in tree.items()
     }
     members = draw(
@@ -689,14 +767,14 @@ def _caps(draw: st.DrawFn, least: Decimal) -> list[dict[str, Any]]:
 
 @st.composite
 def ruleset_documents(
-    draw: st.DrawFn, subject: str | None = None, year: int = 2015
+    draw: st.DrawFn, subject: str | None = None, year: int = 2015, veto: bool = False
 ) -> dict[str, Any]:
     """A small valid ruleset as a TOML document (a dict): a base score and bounds, two to
     five event types (some with a quantity, some with fields), categories with bounds and
     caps, points, deduction and veto rules (fixed or per unit, some with a condition and
-    caps), and one or two grade scales; ``subject`` "member", "organization" or either.
-    It loads with no problem at all (no warning either).  :func:`valid_rulesets` gives its
-    TOML text."""
+    caps), and one or two grade scales; ``subject`` "member", "organization" or either;
+    with ``veto``, at least one veto rule.  It loads with no problem at all (no warning
+    either).  :func:`valid_rulesets` gives its TOML text."""
     subject = subject or draw(st.sampled_from(["member", "organization"]))
     header: dict[str, Any] = {
         "id": "generated.card",
@@ -737,6 +815,7 @@ def ruleset_documents(
         if caps:
             category["caps"] = caps
         categories.append(category)
+    floor = score.get("min", base + sum(min(c.get("min", 0), 0) for c in categories))
     scales: list[dict[str, Any]] = []
     grade_names: list[str] = []
     for index in range(draw(st.integers(0, 2))):
@@ -751,6 +830,8 @@ def ruleset_documents(
             draw(st.lists(st.integers(0, 100), min_size=count, max_size=count, unique=True)),
             reverse=True,
         )
+        # The lowest band takes the lowest score possible, so every subject gets a grade.
+        mins[-1] = min(mins[-1], floor)
         scale: dict[str, Any] = {
             "id": f"s{index + 1}",
             "bands": [{"grade": g, "min": m} for g, m in zip(chosen, mins, strict=True)],
@@ -768,8 +849,11 @@ def ruleset_documents(
         scales[index] = scale
     rules: list[dict[str, Any]] = []
     type_ids = [t[0] for t in pool]
-    for index in range(1, draw(st.integers(1, 6)) + 1):
+    count = draw(st.integers(1, 6))
+    for index in range(1, count + 1):
         kind = draw(st.sampled_from(["points", "points", "deduction", "veto"]))
+        if veto and index == count and all(r["kind"] != "veto" for r in rules):
+            kind = "veto"
         on = sorted(draw(st.lists(st.sampled_from(type_ids), min_size=1, max_size=2, unique=True)))
         rule: dict[str, Any] = {
             "id": f"r{index}",
@@ -811,9 +895,11 @@ def ruleset_documents(
     return document
 
 
-def valid_rulesets(subject: str | None = None, year: int = 2015) -> st.SearchStrategy[str]:
+def valid_rulesets(
+    subject: str | None = None, year: int = 2015, veto: bool = False
+) -> st.SearchStrategy[str]:
     """The TOML text (canonical form) of :func:`ruleset_documents`."""
-    return ruleset_documents(subject, year).map(_render_toml)
+    return ruleset_documents(subject, year, veto).map(_render_toml)
 
 
 # ---------------------------------------------------------------- arbitrary TOML
