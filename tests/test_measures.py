@@ -1078,11 +1078,6 @@ def test_measure_rule_is_bounded_by_category_and_score() -> None:
     assert adjustment.limit is not None and adjustment.limit.scope == "score"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a category's per-window caps do not bound a measure rule's adjustment "
-    "(engine._bounded_change only looks at category max/min and the score bounds)",
-)
 def test_measure_rule_respects_the_category_caps() -> None:
     capped = FROM_MEASURE.replace("max = 10\n", 'caps = [{ per = "year", max = 5 }]\n', 1)
     data = DatasetBuilder().member("M1")

@@ -35,6 +35,7 @@ from .plugins import Registry
 from .result import (
     DataRef,
     PeriodRef,
+    RulesetRef,
     RunResult,
     Stars,
     Subject,
@@ -229,7 +230,7 @@ def _previous(case: TestCase, ruleset: Ruleset, period: Period) -> RunResult | N
         schema="test",
         engine="test",
         period=PeriodRef(dt.date(day.year, 1, 1), day, str(day.year)),
-        rulesets=(),
+        rulesets=(RulesetRef(ruleset.id, ruleset.name, "previous", "", ruleset.subject, {}),),
         data=DataRef("", 0, 0, 0),
         results=(result,),
     )
@@ -318,8 +319,12 @@ def run_case(
         needed.extend(versions)
         for version in versions:
             queue.extend(version.needs)
-    dataset = build_dataset(case, ruleset)
-    run = evaluate(needed, dataset, period, registry, _previous(case, ruleset, period))
+    try:
+        dataset = build_dataset(case, ruleset)
+        run = evaluate(needed, dataset, period, registry, _previous(case, ruleset, period))
+    except ProblemsFound as exc:
+        shown = tuple(f"{p.code} {p.text(lang)}" for p in exc.problems)
+        return Outcome(case, ruleset.id, False, shown, None, None)
     mine = [r for r in run.results if r.ruleset == ruleset.id]
     subject = case.subject
     if subject is None and len(mine) == 1:

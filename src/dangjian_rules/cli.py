@@ -108,16 +108,26 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
         if not version:
             raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
         pinned[ruleset_id] = version
-    run = evaluate(
-        rulesets,
-        dataset,
-        period,
-        registry,
-        previous,
-        pinned,
-        workers=getattr(args, "workers", 1),
-        with_trace=not getattr(args, "summary", False),
-    )
+    try:
+        run = evaluate(
+            rulesets,
+            dataset,
+            period,
+            registry,
+            previous,
+            pinned,
+            workers=getattr(args, "workers", 1),
+            with_trace=not getattr(args, "summary", False),
+        )
+    except ProblemsFound as exc:  # problems with the previous result name its file
+        raise ProblemsFound(
+            [
+                attrs.evolve(p, file=args.previous)
+                if p.code in ("DJ123", "DJ124") and p.file is None
+                else p
+                for p in exc.problems
+            ]
+        ) from None
     used = {(r.id, r.version) for r in run.rulesets}
     return run, [r for r in rulesets if (r.id, r.version) in used]
 
@@ -338,7 +348,9 @@ def cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.members < 1:
         raise UsageError("--members must be at least 1")
-    dataset = generate_county(members=args.members, seed=args.seed, year=args.year)
+    dataset = generate_county(
+        members=args.members, seed=args.seed, year=args.year, profile=args.profile
+    )
     write_csv_folder(dataset, args.out)
     counts = dataset.counts()
     w = _Words(args.lang)
@@ -379,6 +391,91 @@ def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
     )
     print('  pip install -e ".[test]"', file=out)
     print("  python -m pytest", file=out)
+    return EXIT_OK
+
+
+def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
+    from .fuzz import fuzz, needed_rulesets, to_json, to_text
+    from .period import Period
+    from .ruleset import load_ruleset, load_rulesets
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    registry = _registry(args)
+    ruleset = load_ruleset(args.path, registry)
+    given = load_rulesets(args.ruleset, registry) if args.ruleset else []
+    others = needed_rulesets(ruleset, given, registry)
+    period = Period.parse(args.period) if args.period else None
+    report = fuzz(ruleset, others, args.examples, args.seed, period, registry)
+    if args.format == "json":
+        text = json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = to_text(report, args.lang)
+    _write(text, args.output, out)
+    if report.failure is not None or (args.strict and report.findings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """One self-contained HTML report: overview, comparison, charts, lists, drill-down."""
+    import time
+
+    from .engine import evaluate
+    from .fields import DataSchema
+    from .formats import load_data
+    from .messages import Catalogue
+    from .period import Period
+    from .progress import terminal_progress
+    from .report import render_report
+    from .result import read_result
+    from .ruleset import load_rulesets
+
+    t = Catalogue(args.lang)
+    progress = terminal_progress(sys.stderr, args.lang)
+    started = time.monotonic()
+    try:
+        registry = _registry(args)
+        period = Period.parse(args.period)
+        progress.status(t("progress.loading_rulesets"))
+        rulesets = load_rulesets(args.ruleset, registry)
+        schema = DataSchema()
+        for ruleset in rulesets:
+            schema = schema.merge(ruleset.schema)
+        progress.status(t("progress.loading_data"))
+        dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+        previous = read_result(args.previous) if args.previous else None
+        pinned: dict[str, str] = {}
+        for text in args.ruleset_version or ():
+            ruleset_id, _, version = text.partition("=")
+            if not version:
+                raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
+            pinned[ruleset_id] = version
+        run = evaluate(
+            rulesets, dataset, period, registry, previous, pinned, progress=progress.callback
+        )
+        used = {(r.id, r.version) for r in run.rulesets}
+        progress.status(t("progress.writing", what="HTML"))
+        document = render_report(
+            run,
+            [r for r in rulesets if (r.id, r.version) in used],
+            dataset,
+            args.lang,
+            args.group_by,
+            not args.no_drill_down,
+            previous,
+        )
+    finally:
+        progress.close()
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+        if progress.enabled:
+            size = f"{len(document.encode('utf-8')) / 1e6:.1f} MB"
+            seconds = f"{time.monotonic() - started:.1f}"
+            print(t("cli.wrote", path=args.output, size=size), file=sys.stderr)
+            print(t("progress.done", seconds=seconds), file=sys.stderr)
+    else:
+        out.write(document)
     return EXIT_OK
 
 
@@ -504,6 +601,32 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--subject", "-s", required=True, help="member or organization id")
     explain.set_defaults(handler=cmd_explain)
 
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="one self-contained HTML report with charts, comparison and drill-down",
+        description=(
+            "Evaluate and write one HTML file (no network needed to open it): overview and "
+            "provenance, the counties or committees side by side, grade, star and tier "
+            "distributions, top-N lists, rectification lists, flags and vetoes, and every "
+            "subject's explanation. Chinese by default in a Chinese locale; --lang en."
+        ),
+    )
+    data_options(report)
+    report.add_argument(
+        "--group-by",
+        choices=["auto", "region", "top"],
+        default="auto",
+        help="compare regions, or the organizations under the root (default: regions when "
+        "the data names two or more)",
+    )
+    report.add_argument(
+        "--no-drill-down",
+        action="store_true",
+        help="leave out the per-subject explanations (a much smaller file)",
+    )
+    report.set_defaults(handler=cmd_report)
+
     compare = commands.add_parser(
         "diff", parents=[common], help="what a rule change does: old vs new on the same data"
     )
@@ -554,6 +677,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--members", type=int, default=4300)
     generate.add_argument("--seed", type=int, default=2015)
     generate.add_argument("--year", type=int, default=2015)
+    generate.add_argument(
+        "--profile",
+        choices=["mianchi", "full"],
+        default="mianchi",
+        help="mianchi: member records for the 渑池 card; full: every record the county "
+        "rulesets read (organization events, inspections, visits, cases …)",
+    )
     generate.add_argument("--out", required=True, metavar="DIR")
     generate.set_defaults(handler=cmd_generate)
 
@@ -589,6 +719,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of messages (default: from the locale)",
     )
     new_plugin.set_defaults(handler=cmd_new_plugin)
+
+    fuzz = commands.add_parser(
+        "fuzz",
+        parents=[common],
+        help="try a ruleset on generated data: invariants, and what it never or always does",
+        description=(
+            "Evaluate a ruleset on datasets hypothesis generates for it and report failed "
+            "invariants (with the minimal example as a [[tests]] case to paste) and warnings: "
+            "grades, stars, tiers or flags never reached, rules that never fire, caps that "
+            "always bind, ties at a quota or selection boundary. Exit 1 when an invariant "
+            "fails (or, with --strict, on any warning)."
+        ),
+    )
+    fuzz.add_argument("path", metavar="RULESET", help="the ruleset file to try")
+    fuzz.add_argument(
+        "--examples", "-n", type=int, default=100, help="datasets to generate (default 100)"
+    )
+    fuzz.add_argument(
+        "--seed", type=int, default=0, help="the same seed gives the same report (default 0)"
+    )
+    fuzz.add_argument(
+        "--period",
+        "-p",
+        default=None,
+        help="the period to evaluate (default: a year the rulesets are in force)",
+    )
+    fuzz.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        metavar="PATH",
+        help="a ruleset it reads, if not found beside it (repeatable)",
+    )
+    fuzz.add_argument("--format", choices=["text", "json"], default="text")
+    fuzz.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
+    fuzz.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    fuzz.set_defaults(handler=cmd_fuzz)
     return parser
 
 

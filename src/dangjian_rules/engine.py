@@ -373,6 +373,28 @@ def evaluate_subject(
                 score_min,
                 score_max,
             )
+            # A gain also counts against the category's caps, in the window of the
+            # period's last day, like a record dated then.
+            cap_keys: list[tuple[tuple[str, int, int], int]] = []
+            if category is not None and applied > ZERO:
+                for slot in compiled_rule.slots:
+                    if slot.owner_scope != "category":
+                        continue
+                    key = (slot.counter, slot.window(period.end))
+                    cap_keys.append(key)
+                    room = slot.cap.max - used.get(key, ZERO)
+                    if room < applied:
+                        applied = room if room > ZERO else ZERO
+                        limit = Limit(
+                            "category",
+                            slot.owner,
+                            slot.cap.per,
+                            window_label(slot.cap.per, period.end),
+                            "max",
+                            slot.cap.max,
+                        )
+                for key in cap_keys:
+                    used[key] = used.get(key, ZERO) + applied
             if category is not None:
                 cat_totals[category] += applied
             total += applied

@@ -38,8 +38,8 @@ MESSAGES: dict[str, Mapping[str, str]] = {
         "zh": "随附的规则集为示意性质：参照常见的公开方案编写，并非各县（市、区）的正式标准。",
     },
     "report.footer": {
-        "en": "Made by dangjian-rules {engine}. Every figure can be traced to its records in the drill-down below.",
-        "zh": "由 dangjian-rules {engine} 生成。每一个数字都可以在“逐项说明”中追溯到具体记录。",
+        "en": "Made by {engine}. Every figure can be traced to its records in the drill-down above.",
+        "zh": "由 {engine} 生成。每一个数字都可以在“逐项说明”中追溯到具体记录。",
     },
     "report.none": {"en": "None in this run.", "zh": "本次评估中没有。"},
     "report.not_applicable": {
@@ -128,7 +128,10 @@ MESSAGES: dict[str, Mapping[str, str]] = {
     "col.top_star_share": {"en": "Share with {stars} stars", "zh": "{stars}星占比"},
     "col.tier": {"en": "Tier", "zh": "类别"},
     "col.top_tier_share": {"en": "Share “{tier}”", "zh": "“{tier}”占比"},
-    "col.checklist_pass_share": {"en": "{measure}: share “{verdict}”", "zh": "{measure}：“{verdict}”占比"},
+    "col.checklist_pass_share": {
+        "en": "{measure}: share “{verdict}”",
+        "zh": "{measure}：“{verdict}”占比",
+    },
     "col.selected": {"en": "Selected", "zh": "入选"},
     "col.rank": {"en": "Rank", "zh": "名次"},
     "col.scope": {"en": "Ranked within", "zh": "评选范围"},
@@ -152,6 +155,7 @@ MESSAGES: dict[str, Mapping[str, str]] = {
     "col.limit": {"en": "Limited by", "zh": "受限于"},
     "col.note": {"en": "Note", "zh": "备注"},
     "col.total": {"en": "Total", "zh": "合计"},
+    "col.bucket_count": {"en": "records {bucket}", "zh": "记录数·{bucket}"},
     "col.field": {"en": "Item", "zh": "项目"},
     "col.value": {"en": "Value", "zh": "内容"},
     # ------------------------------------------------------------------ values
@@ -233,6 +237,16 @@ MESSAGES: dict[str, Mapping[str, str]] = {
     },
     "chart.count": {"en": "{label}: {count}", "zh": "{label}：{count}"},
     "chart.share": {"en": "{label}: {count} ({share})", "zh": "{label}：{count}（{share}）"},
+    # ------------------------------------------------------------------ accounting buckets
+    "bucket.counted": {"en": "counted", "zh": "计分"},
+    "bucket.partial": {"en": "counted in part", "zh": "部分计分"},
+    "bucket.capped": {"en": "not counted (cap reached)", "zh": "超出封顶未计"},
+    "bucket.veto": {"en": "one-vote veto", "zh": "一票否决"},
+    "bucket.measured": {"en": "used by a measure", "zh": "用于指标"},
+    "bucket.unmatched": {"en": "matched by no rule", "zh": "无对应规则"},
+    "bucket.pending": {"en": "pending review", "zh": "待审核"},
+    "bucket.returned": {"en": "returned by the reviewer", "zh": "已退回"},
+    "bucket.outside_period": {"en": "outside the period", "zh": "不在考核期内"},
     # ------------------------------------------------------------------ Excel export
     "xlsx.overview": {"en": "Overview", "zh": "概览"},
     "xlsx.trace": {"en": "Records", "zh": "记录明细"},
@@ -247,7 +261,7 @@ MESSAGES: dict[str, Mapping[str, str]] = {
     "cli.wrote": {"en": "Wrote {path} ({size})", "zh": "已写入 {path}（{size}）"},
     "cli.excel_missing": {
         "en": 'the xlsx format needs openpyxl: pip install "dangjian-rules[excel]"',
-        "zh": "xlsx 格式需要 openpyxl：请运行 pip install \"dangjian-rules[excel]\"",
+        "zh": 'xlsx 格式需要 openpyxl：请运行 pip install "dangjian-rules[excel]"',
     },
     "cli.binary_to_terminal": {
         "en": "the {format} format is binary: write it to a file with --output FILE",

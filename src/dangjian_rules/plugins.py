@@ -36,6 +36,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "dangjian_rules.builtin.functions",
     "dangjian_rules.builtin.loaders",
     "dangjian_rules.builtin.reporters",
+    "dangjian_rules.builtin.exports",
     "dangjian_rules.builtin.results",
 )
 DISABLE_AUTOLOAD_ENV = "DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD"

@@ -636,6 +636,9 @@ class _Loader:
         )
         grades = self.grades(top.get("grades", []), subject, member_fields, org_fields)
         self.check_veto_grades(rules, grades)
+        self.check_lowest_bands(
+            grades, score.get("base", Decimal(0)), low, rules, categories, top.get("grades", [])
+        )
         organization_kinds = tuple(header.get("organizations", ()))
         if organization_kinds and subject == "member":
             self.report(
@@ -1234,6 +1237,48 @@ class _Loader:
                     )
                 )
         return tuple(cases)
+
+    def check_lowest_bands(
+        self,
+        grades: Sequence[GradeScale],
+        base: Decimal,
+        score_min: Decimal | None,
+        rules: Sequence[tuple[int, Rule]],
+        categories: Sequence[Category],
+        raw: list[Any],
+    ) -> None:
+        """Warn when a score can fall below every band of a scale (it would get no grade)."""
+        lowest: Decimal | None = score_min
+        if lowest is None:
+            mins = {c.id: c.min for c in categories}
+            lowest = base
+            for _, rule in rules:
+                if rule.award.effect == "veto":
+                    continue
+                if rule.category is None or mins.get(rule.category) is None:
+                    if rule.kind in ("deduction", "measure") or rule.award.finish is not None:
+                        return  # unbounded below: nothing sensible to compare with
+                    continue
+            lowest += sum((m for m in mins.values() if m is not None and m < 0), Decimal(0))
+        for index, scale in enumerate(grades):
+            band_mins = [band.min for band in scale.bands]
+            if any(a <= b for a, b in zip(band_mins, band_mins[1:], strict=False)):
+                continue  # bands out of order are reported already
+            if scale.bands and scale.bands[-1].min > lowest:
+                band_index = len(scale.bands) - 1
+                self.report(
+                    "DJ109",
+                    ("grades", index, "bands", band_index, "min"),
+                    f'a score can be as low as {lowest}, below the lowest grade "'
+                    f'{scale.bands[-1].grade}" (min {scale.bands[-1].min}): such a subject gets '
+                    "no grade",
+                    f"得分最低可能为 {lowest}，低于最低等次“{scale.bands[-1].grade}”的下限 "
+                    f"{scale.bands[-1].min}，这样的对象将没有等次",
+                    f"set this min to {lowest}, or set score.min",
+                    f"请将此下限改为 {lowest}，或设置 score.min",
+                    at_value=True,
+                    severity="warning",
+                )
 
     def check_veto_grades(
         self, rules: Sequence[tuple[int, Rule]], grades: Sequence[GradeScale]
