@@ -22,7 +22,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,15 +35,17 @@ CARD = ROOT / "rulesets" / "mianchi" / "member-points.toml"
 ZERO = Decimal(0)
 
 
+CATEGORY_MAX = {
+    "life": Decimal(24),
+    "study": Decimal(8),
+    "service": Decimal(10),
+    "pioneer": Decimal(10),
+}
+
+
 def hand_written_scores(dataset: Dataset, period: Period) -> dict[str, tuple[Decimal, str]]:
     """The 渑池 card written out by hand: what a programmer would write without us."""
     start, end = period.start, period.end
-    category_max = {
-        "life": Decimal(24),
-        "study": Decimal(8),
-        "service": Decimal(10),
-        "pioneer": Decimal(10),
-    }
     out: dict[str, tuple[Decimal, str]] = {}
     for member_id in sorted(dataset.members):
         member = dataset.members[member_id]
@@ -53,97 +55,106 @@ def hand_written_scores(dataset: Dataset, period: Period) -> dict[str, tuple[Dec
             (e for e in dataset.events_by_subject.get(("member", member_id), ())),
             key=lambda e: (e.date, e.id),
         )
-        total = Decimal(60)
-        categories = dict.fromkeys(("life", "study", "service", "pioneer", "discipline"), ZERO)
-        used: dict[tuple[str, int], Decimal] = {}
-        veto = False
-
-        for e in events:
-            if e.date < start or e.date > end or e.status != "approved":
-                continue
-            t = e.type
-            if t in ("discipline", "crime"):
-                veto = True
-                continue
-            month = e.date.year * 12 + e.date.month
-            quarter = e.date.year * 4 + (e.date.month - 1) // 3
-            year = e.date.year
-            caps: list[tuple[str, int, Decimal]]
-            if t == "member_meeting":
-                category, amount, caps = "life", Decimal(2), [("mm", quarter, Decimal(2))]
-            elif t == "group_meeting":
-                category, amount, caps = "life", Decimal(1), [("gm", month, Decimal(1))]
-            elif t == "party_lecture":
-                category, amount = "life", Decimal("1.5")
-                caps = [("pl", quarter, Decimal("1.5"))]
-            elif t == "theme_day":
-                category, amount = "life", Decimal(1)
-                caps = [("td", month, Decimal(1)), ("td-y", year, Decimal(10))]
-            elif t == "study":
-                if e.quantity is None:
-                    continue
-                category, amount = "study", Decimal("0.2") * e.quantity
-                caps = [("st", month, Decimal(1))]
-            elif t == "volunteer":
-                if e.quantity is None:
-                    continue
-                category, amount = "service", Decimal("0.5") * e.quantity
-                caps = [("vo", month, Decimal(2)), ("vo-y", year, Decimal(10))]
-            elif t == "pioneer":
-                if e.attributes.get("level") in ("county", "city", "province"):
-                    category, amount, caps = "pioneer", Decimal(3), []
-                else:
-                    category, amount, caps = "pioneer", Decimal(1), [("pb", year, Decimal(3))]
-            elif t == "suggestion":
-                if not e.attributes.get("adopted"):
-                    continue
-                category, amount, caps = "pioneer", Decimal(1), [("sg", year, Decimal(3))]
-            elif t in ("dues", "absence"):
-                if t == "dues" and not e.attributes.get("late"):
-                    continue
-                cut = Decimal(2) if t == "dues" else Decimal(3)
-                cut = min(cut, categories["discipline"] + 20, total)
-                if cut > 0:
-                    categories["discipline"] -= cut
-                    total -= cut
-                continue
-            else:
-                continue
-            allowed = amount
-            for cap_rule, window, cap in caps:
-                room = cap - used.get((cap_rule, window), ZERO)
-                if room < allowed:
-                    allowed = max(room, ZERO)
-            allowed = min(allowed, category_max[category] - categories[category], 100 - total)
-            if allowed > 0:
-                for cap_rule, window, _ in caps:
-                    used[(cap_rule, window)] = used.get((cap_rule, window), ZERO) + allowed
-                categories[category] += allowed
-                total += allowed
-        if member.status == "probationary":
-            grade = (
-                "取消预备党员资格"
-                if veto
-                else (
-                    "按期转正" if total >= 85 else "延期转正" if total >= 70 else "取消预备党员资格"
-                )
-            )
-        else:
-            grade = (
-                "不合格"
-                if veto
-                else (
-                    "优秀"
-                    if total >= 90
-                    else "合格"
-                    if total >= 75
-                    else "基本合格"
-                    if total >= 60
-                    else "不合格"
-                )
-            )
-        out[member_id] = (ZERO if veto else total, grade)
+        out[member_id] = hand_written_member(member.status, events, start, end)
     return out
+
+
+def hand_written_member(
+    status: str, events: Iterable[Any], start: dt.date, end: dt.date
+) -> tuple[Decimal, str]:
+    """One member's score and grade from their events in (date, id) order.
+
+    ``events`` need only ``date``, ``status``, ``type``, ``quantity`` and ``attributes``
+    (the library's :class:`~dangjian_rules.Event` or any look-alike)."""
+    category_max = CATEGORY_MAX
+    total = Decimal(60)
+    categories = dict.fromkeys(("life", "study", "service", "pioneer", "discipline"), ZERO)
+    used: dict[tuple[str, int], Decimal] = {}
+    veto = False
+
+    for e in events:
+        if e.date < start or e.date > end or e.status != "approved":
+            continue
+        t = e.type
+        if t in ("discipline", "crime"):
+            veto = True
+            continue
+        month = e.date.year * 12 + e.date.month
+        quarter = e.date.year * 4 + (e.date.month - 1) // 3
+        year = e.date.year
+        caps: list[tuple[str, int, Decimal]]
+        if t == "member_meeting":
+            category, amount, caps = "life", Decimal(2), [("mm", quarter, Decimal(2))]
+        elif t == "group_meeting":
+            category, amount, caps = "life", Decimal(1), [("gm", month, Decimal(1))]
+        elif t == "party_lecture":
+            category, amount = "life", Decimal("1.5")
+            caps = [("pl", quarter, Decimal("1.5"))]
+        elif t == "theme_day":
+            category, amount = "life", Decimal(1)
+            caps = [("td", month, Decimal(1)), ("td-y", year, Decimal(10))]
+        elif t == "study":
+            if e.quantity is None:
+                continue
+            category, amount = "study", Decimal("0.2") * e.quantity
+            caps = [("st", month, Decimal(1))]
+        elif t == "volunteer":
+            if e.quantity is None:
+                continue
+            category, amount = "service", Decimal("0.5") * e.quantity
+            caps = [("vo", month, Decimal(2)), ("vo-y", year, Decimal(10))]
+        elif t == "pioneer":
+            if e.attributes.get("level") in ("county", "city", "province"):
+                category, amount, caps = "pioneer", Decimal(3), []
+            else:
+                category, amount, caps = "pioneer", Decimal(1), [("pb", year, Decimal(3))]
+        elif t == "suggestion":
+            if not e.attributes.get("adopted"):
+                continue
+            category, amount, caps = "pioneer", Decimal(1), [("sg", year, Decimal(3))]
+        elif t in ("dues", "absence"):
+            if t == "dues" and not e.attributes.get("late"):
+                continue
+            cut = Decimal(2) if t == "dues" else Decimal(3)
+            cut = min(cut, categories["discipline"] + 20, total)
+            if cut > 0:
+                categories["discipline"] -= cut
+                total -= cut
+            continue
+        else:
+            continue
+        allowed = amount
+        for cap_rule, window, cap in caps:
+            room = cap - used.get((cap_rule, window), ZERO)
+            if room < allowed:
+                allowed = max(room, ZERO)
+        allowed = min(allowed, category_max[category] - categories[category], 100 - total)
+        if allowed > 0:
+            for cap_rule, window, _ in caps:
+                used[(cap_rule, window)] = used.get((cap_rule, window), ZERO) + allowed
+            categories[category] += allowed
+            total += allowed
+    if status == "probationary":
+        grade = (
+            "取消预备党员资格"
+            if veto
+            else ("按期转正" if total >= 85 else "延期转正" if total >= 70 else "取消预备党员资格")
+        )
+    else:
+        grade = (
+            "不合格"
+            if veto
+            else (
+                "优秀"
+                if total >= 90
+                else "合格"
+                if total >= 75
+                else "基本合格"
+                if total >= 60
+                else "不合格"
+            )
+        )
+    return (ZERO if veto else total, grade)
 
 
 def best_of(repeats: int, work: Callable[[], Any]) -> tuple[float, Any]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+
+# The shipped hypothesis profiles (ci, dev, thorough), the one named by
+# DANGJIAN_RULES_HYPOTHESIS_PROFILE loaded (ci by default: deterministic and bounded).
+import dangjian_rules.testing.profiles  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-
-settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
-settings.register_profile("dev", max_examples=100, deadline=None)
-settings.register_profile("thorough", max_examples=2000, deadline=None)
-settings.load_profile(os.environ.get("DANGJIAN_RULES_HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

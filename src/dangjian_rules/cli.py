@@ -91,6 +91,7 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
     from .fields import DataSchema
     from .formats import load_data
     from .period import Period
+    from .progress import terminal_progress
     from .result import read_result
     from .ruleset import load_rulesets
 
@@ -108,6 +109,7 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
         if not version:
             raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
         pinned[ruleset_id] = version
+    progress = terminal_progress(sys.stderr, args.lang)  # draws only on a terminal
     try:
         run = evaluate(
             rulesets,
@@ -118,6 +120,7 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
             pinned,
             workers=getattr(args, "workers", 1),
             with_trace=not getattr(args, "summary", False),
+            progress=progress.callback,
         )
     except ProblemsFound as exc:  # problems with the previous result name its file
         raise ProblemsFound(
@@ -128,6 +131,8 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
                 for p in exc.problems
             ]
         ) from None
+    finally:
+        progress.close()
     used = {(r.id, r.version) for r in run.rulesets}
     return run, [r for r in rulesets if (r.id, r.version) in used]
 
@@ -451,9 +456,19 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             if not version:
                 raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
             pinned[ruleset_id] = version
-        run = evaluate(
-            rulesets, dataset, period, registry, previous, pinned, progress=progress.callback
-        )
+        try:
+            run = evaluate(
+                rulesets, dataset, period, registry, previous, pinned, progress=progress.callback
+            )
+        except ProblemsFound as exc:  # problems with the previous result name its file
+            raise ProblemsFound(
+                [
+                    attrs.evolve(p, file=args.previous)
+                    if p.code in ("DJ123", "DJ124") and p.file is None
+                    else p
+                    for p in exc.problems
+                ]
+            ) from None
         used = {(r.id, r.version) for r in run.rulesets}
         progress.status(t("progress.writing", what="HTML"))
         document = render_report(
@@ -609,7 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Evaluate and write one HTML file (no network needed to open it): overview and "
             "provenance, the counties or committees side by side, grade, star and tier "
             "distributions, top-N lists, rectification lists, flags and vetoes, and every "
-            "subject's explanation. Chinese by default in a Chinese locale; --lang en."
+            "subject's explanation. In the locale's language (Chinese in a Chinese locale); "
+            "--lang zh or --lang en to choose."
         ),
     )
     data_options(report)

@@ -21,12 +21,14 @@ import importlib
 import io
 import os
 import re
+import shutil
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -226,11 +228,10 @@ class _SheetWriter:
         self.width = len(header)
         self.letters = [column_letter(i) for i in range(1, len(header) + 1)]
         self.rows = 0
-        info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _FIXED_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        self.stream = io.TextIOWrapper(
-            book.zip.open(info, "w", force_zip64=True), encoding="utf-8", newline=""
-        )
+        # Spooled to a temporary file: [Content_Types].xml goes first in the zip (programs
+        # that sniff a file's type look there), and it must list every sheet.
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by save)
+        self.stream = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
         columns = "".join(
             f'<col min="{i}" max="{i}" width="{max(8, widths[i - 1] if i <= len(widths) else 0, _width(name) + 2)}" customWidth="1"/>'
             for i, name in enumerate(header, start=1)
@@ -295,7 +296,8 @@ class _SheetWriter:
             tail += f'<autoFilter ref="{ref}"/>'
         tail += '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         self.stream.write(tail + "</worksheet>")
-        self.stream.close()
+        self.stream.flush()
+        self.stream.detach()
         return ref
 
 
@@ -317,6 +319,7 @@ class _Book:
         self.title = title
         self._titles: set[str] = set()
         self._sheets: list[tuple[str, str | None]] = []
+        self._files: list[IO[bytes]] = []
         self._open: _SheetWriter | None = None
 
     def sheet(
@@ -338,6 +341,7 @@ class _Book:
         if self._open is not None:
             ref = self._open.close(self._filter)
             self._sheets.append((self._open.title, ref))
+            self._files.append(self._open.file)
             self._open = None
 
     def _write(self, name: str, text: str) -> None:
@@ -384,6 +388,13 @@ class _Book:
             + f'<Relationship Id="rId{styles_id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
             + "</Relationships>",
         )
+        for number, file in enumerate(self._files, start=1):
+            info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            file.seek(0)
+            with self.zip.open(info, "w") as entry:
+                shutil.copyfileobj(file, entry, 1 << 20)
+            file.close()
         self.zip.close()
         return self.buffer.getvalue()
 

@@ -93,10 +93,10 @@ def load_data(
                     message_zh=("找不到数据" if not target.exists() else "无法识别的数据格式")
                     + f"（可读取的格式：{names}）",
                     file=os.fspath(path),
-                    hint="give a .json file or a folder with organizations.csv, members.csv and "
-                    "events.csv",
-                    hint_zh="请提供 .json 文件，或包含 organizations.csv、members.csv、events.csv "
-                    "的文件夹",
+                    hint="give a .json file, an .xlsx workbook, or a folder with "
+                    "organizations.csv, members.csv and events.csv",
+                    hint_zh="请提供 .json 文件、.xlsx 工作簿，或包含 organizations.csv、members.csv、"
+                    "events.csv 的文件夹",
                 )
             ]
         )

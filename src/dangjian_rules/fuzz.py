@@ -6,7 +6,7 @@ written yet.  :func:`fuzz` evaluates it on datasets that hypothesis generates fo
 joining and leaving, events of the ruleset's declared types with the values its conditions
 test) and reports:
 
-* **invariants** the engine promises (brief §4), checked on every example: a score not
+* **invariants** the engine promises for every result, checked on every example: a score not
   vetoed stays within ``score.min``/``score.max``, categories within their bounds, no rule
   or category cap exceeded in any window, the accounting adds up (every event in one
   bucket, the score equal to the base plus what counted), shuffling the input changes
@@ -28,14 +28,14 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
 from .canon import render_value
 from .errors import Language, ProblemsFound
 from .model import Dataset, Event
-from .period import Period, window_key
+from .period import PER_WINDOW_ZH, Period, window_key
 from .plugins import Registry, default_registry
 from .result import RunResult, SubjectResult, dumps, format_decimal
 from .ruleset import Ruleset
@@ -75,8 +75,6 @@ INVARIANTS: Mapping[str, tuple[str, str]] = {
     "quotas": ("star quotas and selection counts are kept", "星级名额与评选名额不被突破"),
 }
 
-Severity = Literal["error", "warning"]
-
 
 @attrs.frozen
 class Finding:
@@ -101,9 +99,17 @@ class Failure:
     subject: str | None
     #: the minimal example as a ``[[tests]]`` case, ready to paste into the ruleset
     case: str
+    #: the same case with its name and comments in Chinese
+    case_zh: str
 
     def text(self, lang: Language = "en") -> str:
-        return self.message_zh if lang == "zh" else self.message
+        title, title_zh = INVARIANTS[self.invariant]
+        if lang == "zh":
+            return f"{title_zh}：{self.message_zh}"
+        return f"{title}: {self.message}"
+
+    def case_text(self, lang: Language = "en") -> str:
+        return self.case_zh if lang == "zh" else self.case
 
 
 @attrs.frozen
@@ -196,7 +202,7 @@ def _check_result(ruleset: Ruleset, result: SubjectResult, events: Sequence[Even
                 "caps",
                 f"{scope} {owner} gave {who} {_num(total)} in one {per}, above its cap "
                 f"{_num(limits[(scope, owner, per)])}",
-                f"{'规则' if scope == 'rule' else '类别'} {owner} 在一个{per}周期内给 {who} "
+                f"{'规则' if scope == 'rule' else '类别'} {owner} {PER_WINDOW_ZH.get(per, per)}给 {who} "
                 f"{_num(total)} 分，超过封顶 {_num(limits[(scope, owner, per)])}",
                 who,
             )
@@ -521,7 +527,10 @@ def _findings(ruleset: Ruleset, tally: _Tally) -> list[Finding]:
             scope, _, per, side = key
             if per:
                 what = f"the cap of {scope} {owner} ({_cap_text(ruleset, key)} per {per})"
-                what_zh = f"{'规则' if scope == 'rule' else '类别'} {owner} 的封顶（每 {per} {_cap_text(ruleset, key)}）"
+                what_zh = (
+                    f"{'规则' if scope == 'rule' else '类别'} {owner} 的封顶"
+                    f"（{PER_WINDOW_ZH.get(per, per)} {_cap_text(ruleset, key)}）"
+                )
             else:
                 what = f"the {side} of category {owner} ({_cap_text(ruleset, key)})"
                 what_zh = f"类别 {owner} 的{'上限' if side == 'max' else '下限'}（{_cap_text(ruleset, key)}）"
@@ -886,13 +895,20 @@ def _failure(
         if result is not None
         else "Evaluating these records fails; once it does not, write the result expected.",
     ]
-    case = as_test_case(ruleset, dataset, result, target, period, f"fuzz: {title}", comment)
+    comment_zh = [
+        f"dangjian-rules fuzz（种子 {seed}）：不变量不成立：{title_zh}",
+        f"  {broken.message_zh}",
+        "expect 一行是引擎实际给出的结果；请改为按规则应得的结果。"
+        if result is not None
+        else "评估这些记录时出错；修复后请写出应得的结果。",
+    ]
     return Failure(
         broken.invariant,
         broken.message,
-        f"{title_zh}：{broken.message_zh}",
+        broken.message_zh,
         target,
-        case,
+        as_test_case(ruleset, dataset, result, target, period, f"fuzz: {title}", comment),
+        as_test_case(ruleset, dataset, result, target, period, f"fuzz：{title_zh}", comment_zh),
     )
 
 
@@ -920,6 +936,7 @@ def to_json(report: FuzzReport) -> dict[str, Any]:
             "message_zh": report.failure.message_zh,
             "subject": report.failure.subject,
             "case": report.failure.case,
+            "case_zh": report.failure.case_zh,
         },
         "warnings": [attrs.asdict(f) for f in report.findings],
     }
@@ -953,7 +970,7 @@ def to_text(report: FuzzReport, lang: Language = "en") -> str:
             else "minimal example, as a test case to paste into the ruleset:"
         )
         lines.append("")
-        lines.append(report.failure.case.rstrip("\n"))
+        lines.append(report.failure.case_text(lang).rstrip("\n"))
         lines.append("")
     failures = 0 if report.failure is None else 1
     warnings_count = len(report.findings)

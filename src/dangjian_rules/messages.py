@@ -247,6 +247,17 @@ MESSAGES: dict[str, Mapping[str, str]] = {
     "bucket.pending": {"en": "pending review", "zh": "待审核"},
     "bucket.returned": {"en": "returned by the reviewer", "zh": "已退回"},
     "bucket.outside_period": {"en": "outside the period", "zh": "不在考核期内"},
+    # ------------------------------------------------------------------ parts of measures
+    "part.met": {"en": "windows met", "zh": "达标周期数"},
+    "part.exposed": {"en": "windows counted", "zh": "应考核周期数"},
+    "part.missed": {"en": "windows missed", "zh": "未达标周期数"},
+    "part.longest": {"en": "longest run", "zh": "最长连续周期数"},
+    "part.inspected": {"en": "inspected", "zh": "已检查"},
+    "part.passed": {"en": "items passed", "zh": "达标项数"},
+    "part.missing": {"en": "items to rectify", "zh": "需整改项数"},
+    "part.date": {"en": "date", "zh": "日期"},
+    "part.members": {"en": "members", "zh": "党员数"},
+    "part.hits": {"en": "members counted", "zh": "符合条件人数"},
     # ------------------------------------------------------------------ Excel export
     "xlsx.overview": {"en": "Overview", "zh": "概览"},
     "xlsx.trace": {"en": "Records", "zh": "记录明细"},

@@ -34,7 +34,7 @@ import attrs
 
 from .errors import Language
 from .explain import explain
-from .messages import Catalogue
+from .messages import MESSAGES, Catalogue
 from .model import Dataset
 from .result import RulesetRef, RunResult, SubjectResult, format_decimal
 from .ruleset import Ruleset
@@ -359,6 +359,9 @@ class _Report:
         self.previous = previous
         self.groups = grouping(dataset, group_by, lang)
         by_id = {r.id: r for r in rulesets}
+        missing = [ref.id for ref in run.rulesets if ref.id not in by_id]
+        if missing:
+            raise ValueError(f"the rulesets of the run are needed too: {', '.join(missing)}")
         results: dict[str, list[SubjectResult]] = {}
         for result in run.results:
             results.setdefault(result.ruleset, []).append(result)
@@ -1227,6 +1230,8 @@ class _Report:
         name, _, part = rest.partition(".")
         labels = {m.id: m.label for m in ruleset.measures}
         if root == "measure" and name in labels:
+            if part:
+                part = t(f"part.{part}") if f"part.{part}" in MESSAGES else part
             text = labels[name] + (f"·{part}" if part else "")
         elif root == "result" and name in ("score", "grade", "stars", "tier"):
             text = t(f"col.{name}")
