@@ -131,7 +131,7 @@ def test_bad_records_in_a_case_name_the_case(tmp_path: Path) -> None:
     (tmp_path / "card.toml").write_text(bad, encoding="utf-8")
     code, output = run("test", "--lang", "en", str(tmp_path))
     assert code == 1
-    assert "DJ206 test 'two meetings in one month count once': " in output
+    assert "DJ206 test “two meetings in one month count once”: " in output
     assert "Traceback" not in output
 
 

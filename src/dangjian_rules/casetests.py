@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -117,7 +117,7 @@ def build_dataset(case: TestCase, ruleset: Ruleset) -> Dataset:
                 problems.append(
                     Problem(
                         "DJ130",
-                        f"test {case.name!r}: {exc.message}",
+                        f"test “{case.name}”: {exc.message}",
                         f"测试“{case.name}”：{exc.message_zh}",
                         file=case.file,
                         line=case.line,
@@ -193,7 +193,7 @@ def build_dataset(case: TestCase, ruleset: Ruleset) -> Dataset:
             [
                 attrs.evolve(
                     p,
-                    message=f"test {case.name!r}: {p.message}",
+                    message=f"test “{case.name}”: {p.message}",
                     message_zh=f"测试“{case.name}”：{p.message_zh}",
                     file=case.file,
                     line=case.line,
@@ -349,11 +349,17 @@ class Coverage:
     items: Mapping[str, bool]  # "rule meeting" → covered?
 
     @property
-    def percent(self) -> Decimal:
+    def exact(self) -> Decimal:
+        """The covered share in percent, unrounded (thresholds compare with this)."""
         if not self.items:
             return Decimal(100)
         covered = sum(1 for v in self.items.values() if v)
-        return (Decimal(100) * covered / len(self.items)).quantize(Decimal("0.1"))
+        return Decimal(100) * covered / len(self.items)
+
+    @property
+    def percent(self) -> Decimal:
+        """The covered share rounded down to 0.1%, for display (never shows 100 too early)."""
+        return self.exact.quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
 
 
 def coverage(ruleset: Ruleset, outcomes: Sequence[Outcome]) -> Coverage:

@@ -12,6 +12,7 @@ import locale
 import os
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -109,6 +110,13 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
         if not version:
             raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
         pinned[ruleset_id] = version
+    unknown = sorted(set(pinned) - {r.id for r in rulesets})
+    if unknown:
+        raise UsageError(
+            f"--ruleset-version names {', '.join(unknown)}, which is not among the rulesets given"
+        )
+    if getattr(args, "workers", 1) < 1:
+        raise UsageError("--workers must be at least 1")
     progress = terminal_progress(sys.stderr, args.lang)  # draws only on a terminal
     try:
         run = evaluate(
@@ -251,7 +259,8 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"      {difference}", file=out)
             if outcome.result is not None and outcome.run is not None:
                 trace = explain(outcome.result, ruleset, outcome.run, args.lang)
-                print("      " + trace.replace("\n", "\n      "), file=out)
+                for line in trace.splitlines():
+                    print(f"      {line}".rstrip(), file=out)
         if not ruleset.tests:
             print(w("  (no test cases)", "  （没有测试用例）"), file=out)
         if args.coverage or args.threshold is not None:
@@ -267,7 +276,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             missing = [item for item, v in covered.items.items() if not v]
             if missing and args.coverage:
                 print(w("    not covered: ", "    未覆盖：") + ", ".join(missing), file=out)
-            if args.threshold is not None and covered.percent < args.threshold:
+            if args.threshold is not None and covered.exact < Decimal(str(args.threshold)):
                 below.append(f"{ruleset.id} {covered.percent}%")
     if below:
         print(

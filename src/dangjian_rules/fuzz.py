@@ -24,9 +24,10 @@ report.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -690,6 +691,34 @@ def as_test_case(
 # ------------------------------------------------------------------ the run
 
 
+@contextlib.contextmanager
+def _only_hypothesis_constants() -> Iterator[None]:
+    """Generate from hypothesis's own constants only, while fuzzing.
+
+    Hypothesis (6.131 and later) also draws now and then on constants it finds in the
+    source of the local modules a process has loaded; which modules happened to be loaded
+    (another command run before, a plugin, an edit anywhere in this package) would then
+    change a fuzz report.  Its internals may move: if they have, nothing is changed and a
+    report is reproducible within one kind of process only.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = getattr(providers, "_get_local_constants")  # noqa: B009
+        cache = getattr(providers, "CONSTANTS_CACHE").cache  # noqa: B009
+        empty = getattr(providers, "Constants")()  # noqa: B009
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    setattr(providers, "_get_local_constants", lambda: empty)  # noqa: B010
+    cache.clear()  # constants chosen before may include local ones
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", original)  # noqa: B010
+        cache.clear()
+
+
 def needed_rulesets(
     ruleset: Ruleset, given: Sequence[Ruleset] = (), registry: Registry | None = None
 ) -> list[Ruleset]:
@@ -838,7 +867,7 @@ def fuzz(
         print_blob=False,
     )(test)
     test = use_seed(seed)(test)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _only_hypothesis_constants():
         warnings.simplefilter("ignore")
         try:
             test()

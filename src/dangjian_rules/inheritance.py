@@ -60,6 +60,7 @@ def _merge_by_id(parent: list[Any], child: list[Any]) -> list[Any]:
 def merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
     """The child document over the parent's, as the module docstring says."""
     out: dict[str, Any] = {}
+    parent = {k: v for k, v in parent.items() if k != "tests"}  # a baseline's cases are its own
     for key in {*parent, *child}:
         if key not in child:
             out[key] = parent[key]
@@ -157,6 +158,13 @@ def _parse_header(data: bytes) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
+def _dates(header: Mapping[str, Any] | None) -> str:
+    in_force = (header or {}).get("in_force")
+    if not isinstance(in_force, dict):
+        return "always"
+    return f"{in_force.get('from', '…')}..{in_force.get('until', '…')}"
+
+
 def _covers(header: Mapping[str, Any], day: dt.date | None) -> bool:
     in_force = header.get("in_force")
     if day is None or not isinstance(in_force, dict):
@@ -228,17 +236,35 @@ def resolve(
             ),
         )
         if fitting:
-            message = f'several versions of "{parent_id}" are in force on {day}: ' + ", ".join(
-                os.fspath(c) for c in fitting
-            )
-            message_zh = f"“{parent_id}”有多个版本在 {day} 生效"
-            hint, hint_zh = (
-                "give this ruleset an in_force.from date",
-                "请为本规则集填写 in_force.from",
-            )
+            shown = ", ".join(os.fspath(c) for c in fitting)
+            if day is None:
+                message = (
+                    f'"{parent_id}" has several versions ({shown}); this ruleset needs an '
+                    "in_force.from date to choose one"
+                )
+                message_zh = f"“{parent_id}”有多个版本，本规则集须填写 in_force.from 以选定其一"
+                hint, hint_zh = (
+                    "add in_force = { from = 2015-01-01 } to [ruleset]",
+                    "请在 [ruleset] 中加 in_force = { from = 2015-01-01 }",
+                )
+            else:
+                message = f'several versions of "{parent_id}" are in force on {day}: {shown}'
+                message_zh = f"“{parent_id}”有多个版本在 {day} 生效"
+                hint, hint_zh = (
+                    "end the older baseline version before the newer one starts",
+                    "请让旧版本基准规则集在新版本生效前失效",
+                )
         elif candidates:
-            message = f'no version of "{parent_id}" is in force on {day}'
-            message_zh = f"“{parent_id}”没有在 {day} 生效的版本"
+            dates = "; ".join(
+                f"{os.fspath(c)}: {_dates(index.header(c) if index is not None else None)}"
+                for c in candidates
+            )
+            message = f'no version of "{parent_id}" is in force on {day} ({dates})'
+            message_zh = f"“{parent_id}”没有在 {day} 生效的版本（{dates}）"
+            hint, hint_zh = (
+                "change this ruleset's in_force.from, or add a baseline version for that date",
+                "请修改本规则集的 in_force.from，或为该日期增加基准规则集版本",
+            )
         else:
             message = f'the baseline "{parent_id}" to extend was not found'
             message_zh = f"找不到要继承的基准规则集“{parent_id}”"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -1262,7 +1263,7 @@ class _Loader:
             lowest += sum((m for m in mins.values() if m is not None and m < 0), Decimal(0))
         for index, scale in enumerate(grades):
             band_mins = [band.min for band in scale.bands]
-            if any(a <= b for a, b in zip(band_mins, band_mins[1:], strict=False)):
+            if any(a <= b for a, b in itertools.pairwise(band_mins)):
                 continue  # bands out of order are reported already
             if scale.bands and scale.bands[-1].min > lowest:
                 band_index = len(scale.bands) - 1
@@ -2032,7 +2033,7 @@ def check_paths(
     """Every problem (errors and warnings) in the rulesets under ``paths``."""
     paths = list(paths)
     files, problems = ruleset_files(paths)
-    index = index_for(paths, registry)
+    index = index_for(files, registry)
     checked: list[Ruleset] = []
     for file in files:
         try:
@@ -2042,6 +2043,9 @@ def check_paths(
             continue
         loaded, found = parse_ruleset(data, os.fspath(file), registry, index)
         problems.extend(found)
+        sibling = file.with_suffix(".tests.toml")
+        if sibling.is_file():  # the cases kept beside the ruleset are checked too
+            problems.extend(_sibling_tests(sibling, registry or default_registry())[1])
         if loaded is not None:
             checked.append(loaded)
     problems.extend(_duplicate_ids(checked))
@@ -2268,7 +2272,7 @@ def load_rulesets(
     files, missing = ruleset_files(paths)
     problems.extend(missing)
     rulesets: list[Ruleset] = []
-    index = index_for(paths, registry)
+    index = index_for(files, registry)
     for file in files:
         try:
             rulesets.append(load_ruleset(file, registry, index))

@@ -152,18 +152,25 @@ def _build_from_measure(options: Mapping[str, Any], context: BuildContext) -> Aw
                 "values",
             )
         table[str(entry["value"])] = Decimal(entry["points"])
-    if (
-        kind is None
-        or (kind == "string" and not table)
-        or kind not in ("decimal", "boolean", "string")
-    ):
+    if table and kind in ("decimal", "boolean"):
         raise RuleOptionError(
-            f'measure "{name}" is not a number or true/false measure of this ruleset'
-            + (
-                "" if kind != "string" else "; for a text measure give values = [{ value, points }]"
-            ),
-            f"“{name}”不是本规则集的数值或是/否指标"
-            + ("" if kind != "string" else "；文本指标请填写 values = [{ value, points }]"),
+            f'values maps texts to points, but measure "{name}" is a number or true/false; '
+            "use multiplier instead",
+            f"values 用于把文本换算为分值，而指标“{name}”是数值或是/否，请改用 multiplier",
+            "values",
+        )
+    if kind == "string" and not table:
+        raise RuleOptionError(
+            f'measure "{name}" is text; say how many points each value gives',
+            f"指标“{name}”是文本，请写明每个取值对应的分值",
+            "measure",
+            'add values = [{ value = "达标", points = 10 }, …]',
+            '请补充 values = [{ value = "达标", points = 10 }, …]',
+        )
+    if kind not in ("decimal", "boolean", "string"):
+        raise RuleOptionError(
+            f'measure "{name}" is not a measure of this ruleset',
+            f"“{name}”不是本规则集的指标",
             "measure",
             "declare it under [[measures]] first",
             "请先在 [[measures]] 中声明",
