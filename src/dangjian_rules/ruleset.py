@@ -1987,6 +1987,19 @@ def _unreadable(file: str, exc: OSError) -> Problem:
     )
 
 
+#: TOML files that tools keep beside rulesets; a folder scan passes over them.
+TOOL_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "Cargo.toml", "config.toml")
+
+
+def _not_a_ruleset(relative: Path) -> bool:
+    """Test-case files, tools' configuration, and anything in a hidden folder (.venv …)."""
+    return (
+        relative.name.endswith(".tests.toml")
+        or relative.name in TOOL_FILES
+        or any(part.startswith(".") for part in relative.parts[:-1])
+    )
+
+
 def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Problem]]:
     """Expand files and folders (recursively, ``*.toml``) into ruleset files, sorted."""
     files: list[Path] = []
@@ -1997,7 +2010,7 @@ def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             found = sorted(
                 p
                 for p in path.rglob("*.toml")
-                if p.is_file() and not p.name.endswith(".tests.toml")
+                if p.is_file() and not _not_a_ruleset(p.relative_to(path))
             )
             if not found:
                 problems.append(
