@@ -314,26 +314,37 @@ def condition_values(*rulesets: Ruleset) -> dict[tuple[str, str], tuple[Attribut
     their neighbours), e.g. ``("event", "level") → ("county", "city")``, so generated
     records take both sides of every test a condition makes."""
     found: dict[tuple[str, str], list[AttributeValue]] = {}
+
+    def add(key: tuple[str, str], value: AttributeValue) -> None:
+        values = found.setdefault(key, [])
+        if not any(type(v) is type(value) and v == value for v in values):
+            values.append(value)  # (True == 1: compare types too)
+
     for ruleset in rulesets:
         for condition in ruleset_conditions(ruleset):
             stack = [condition.tree]
             while stack:
                 node = stack.pop()
                 stack.extend(node.children)
+                if node.op == "field":  # a true/false field read as it is: both values
+                    add((str(node.value[0]), str(node.value[1])), True)
+                    add((str(node.value[0]), str(node.value[1])), False)
                 if node.op != "compare" or len(node.children) != 2:
                     continue
                 left, right = node.children
                 for field, other in ((left, right), (right, left)):
                     if field.op == "field":
                         key = (str(field.value[0]), str(field.value[1]))
-                        values = found.setdefault(key, [])
                         for literal in _literals(other):
-                            values.extend(v for v in _near(literal) if v not in values)
+                            for value in _near(literal):
+                                add(key, value)
     return {key: tuple(values) for key, values in sorted(found.items()) if values}
 
 
 def _fits(spec: FieldSpec, value: AttributeValue) -> AttributeValue:
     """The hinted value in the field's type, or None when it does not fit."""
+    if spec.type == "boolean" and isinstance(value, bool):
+        return value
     if spec.type == "string" and isinstance(value, str):
         return value if spec.values is None or value in spec.values else None
     if spec.type == "decimal" and isinstance(value, Decimal) and value >= 0:
@@ -460,7 +471,7 @@ def _quantities(
 def _type_weights(
     rulesets: Sequence[Ruleset], types: Sequence[str]
 ) -> tuple[list[str], list[str], list[str]]:
-    """Event types weighted for drawing (points types often, deductions less), the same
+    """Event types weighted for drawing (points types more often than others), the same
     without deductions (for a diligent subject), and the types only veto rules use (drawn
     rarely, apart)."""
     kinds: dict[str, set[str]] = {t: set() for t in types}
@@ -477,7 +488,7 @@ def _type_weights(
         if effects == {"veto"}:
             vetoes.append(type_id)
             continue
-        weight = 1 if "minus" in effects else 3 if "points" in effects else 2
+        weight = 3 if "points" in effects and "minus" not in effects else 2
         weighted.extend([type_id] * weight)
         if "minus" not in effects:
             diligent.extend([type_id] * weight)
@@ -512,12 +523,13 @@ def county_events(
     Each subject gets up to ``max_per_subject`` activities (``max_events`` records in
     all): a record dated in ``year`` or a month either side, some lasting several days,
     or a habit, the same record every month or quarter to the year's end.  Types that
-    score points come often, deductions less (none for one subject in four, a model one
-    whose records are all approved, its habits kept from January), types only a veto uses
-    now and then (one subject in five).  Fields take the values the conditions test for, and an inspection now and
-    then has every true/false item true.  With ``stray``, a record may concern a subject
-    no ruleset rates (it is accounted as unassigned).  Ids ``E00000``… sort in the order
-    drawn."""
+    score points come more often than others; one subject in four is a model (no
+    deductions, every record approved, its habits kept from January, generous
+    quantities); one in four has a record of a type only a veto uses (mostly approved).
+    Fields take the values the conditions test for (true/false fields both values), and
+    an inspection now and then has every true/false item true.  With ``stray``, a record
+    may concern a subject no ruleset rates (it is accounted as unassigned).  Ids
+    ``E00000``… sort in the order drawn."""
     hints = condition_values(*rulesets)
     declared: dict[str, Any] = {}
     plan: dict[tuple[str, str], set[str]] = {}
@@ -561,7 +573,12 @@ def county_events(
     events: list[Event] = []
 
     def add(
-        kind: str, subject: str, type_id: str, repeat: str = "once", model: bool = False
+        kind: str,
+        subject: str,
+        type_id: str,
+        repeat: str = "once",
+        model: bool = False,
+        approved: bool = False,
     ) -> None:
         """One record, or a habit: the same record every month or quarter from its date
         to the end of the year.  A model subject's records are approved, its habits start
@@ -585,7 +602,7 @@ def county_events(
             organization=subject if kind == "organization" else None,
             end=day + dt.timedelta(days=length) if length else None,
             quantity=quantity,
-            status="approved" if model else draw(status),
+            status="approved" if model or approved else draw(status),
             attributes=draw(extra),
         )
         step = {"once": 0, "monthly": 1, "quarterly": 3}[repeat]
@@ -622,8 +639,8 @@ def county_events(
                 if len(events) >= max_events:
                     break
                 add(kind, who, draw(common), draw(model_repeats if model else repeats), model)
-        if rare is not None and len(events) < max_events and draw(one_in[5]) == 4:
-            add(kind, who, draw(rare))
+        if rare is not None and len(events) < max_events and draw(one_in[4]) == 3:
+            add(kind, who, draw(rare), approved=draw(one_in[4]) != 3)
     if stray and declared and draw(one_in[5]) == 4:
         others = [("organization", o) for o in sorted(organizations)]
         others += [("member", m) for m in sorted(members)]
