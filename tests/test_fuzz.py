@@ -50,7 +50,9 @@ def flawed_card() -> tuple[int, dict[str, Any]]:
 
 
 def test_the_flawed_card_loads_without_a_problem() -> None:
-    code, output = cli("check", str(FLAWED))
+    code, output = cli(
+        "check", str(FLAWED / "member-card.toml"), str(FLAWED / "star-quota-ties.toml")
+    )
     assert code == 0, output
 
 
@@ -90,36 +92,25 @@ def test_ties_at_a_quota_and_a_selection_boundary_are_reported() -> None:
     assert found["selection-tie"] == ["selection"]
 
 
-def test_a_score_above_the_maximum_fails_with_a_minimal_example(tmp_path: Path) -> None:
-    path = FLAWED / "base-above-max.toml"
-    code, output = cli("fuzz", str(path), "--examples", "30")
+def test_a_base_above_the_maximum_is_stopped_by_the_loader() -> None:
+    # It once loaded and fuzz found members scoring 105 of 100; now check rejects it.
+    code, output = cli("fuzz", str(FLAWED / "base-above-max.toml"), "--examples", "5")
     assert code == 1
-    assert "✗ a score not vetoed stays within score.min and score.max" in output
-    assert (
-        "invariant failed: a score not vetoed stays within score.min and score.max: "
-        "M001 scores 105, above score.max 100, and is not vetoed"
-    ) in output
-    case = output[output.index("# dangjian-rules fuzz") : output.index("\n\n1 invariant")]
-    # The minimal example: one member, no records; the engine's output expected.
-    assert 'given.members = [{ id = "M001" }]' in case
-    assert "given.events = []" in case
-    assert 'expect = { score = 105, grade = "优秀" }' in case
-    # Pasted into the ruleset it is a working test case (it reproduces what the engine does).
-    pasted = tmp_path / "base-above-max.toml"
-    pasted.write_text(path.read_text(encoding="utf-8") + "\n" + case + "\n", encoding="utf-8")
-    code, output = cli("test", str(pasted))
-    assert code == 0, output
-    assert "1 passed, 0 failed" in output
+    assert "DJ104 score.base (105) lies outside score.min..score.max (0..100)" in output
 
 
-def test_the_json_report_names_the_failed_invariant() -> None:
-    code, report = fuzz_json(FLAWED / "base-above-max.toml", "--examples", "30")
-    assert code == 1
-    assert report["invariants"]["score-bounds"] == "failed"
-    assert report["failure"]["invariant"] == "score-bounds"
-    assert report["failure"]["subject"] == "M001"
-    assert report["failure"]["case"].count("[[tests]]") == 1
-    assert report["warnings"] == []  # after a failure the examples say nothing more
+def test_a_failed_invariant_comes_with_a_pasteable_minimal_case(tmp_path: Path) -> None:
+    calls = [0]
+
+    def amount(event: Event, period: Period) -> Decimal | None:
+        calls[0] += 1
+        return Decimal(calls[0] % 2)
+
+    report = _fuzz_with("counting", _plugin_kind("counting", amount))
+    assert report.failure is not None and report.failure.invariant == "order"
+    case = report.failure.case
+    assert case.startswith("# dangjian-rules fuzz") and case.count("[[tests]]") == 1
+    assert 'type = "volunteer"' in case
 
 
 def test_the_mianchi_card_runs_clean() -> None:

@@ -76,7 +76,13 @@ def test_builtins_are_plugins_in_a_fixed_order() -> None:
     assert names == list(BUILTIN_PLUGINS)
     assert sorted(registry.rule_kinds) == ["deduction", "measure", "points", "veto"]
     assert sorted(registry.measure_kinds) == [
-        "cadence", "checklist", "count", "members", "result", "streak", "weighted"
+        "cadence",
+        "checklist",
+        "count",
+        "members",
+        "result",
+        "streak",
+        "weighted",
     ]
     assert {"csv", "json", "table"} <= set(registry.reporters)
     assert [loader.name for loader in registry.loaders][-2:] == ["json", "csv-folder"]

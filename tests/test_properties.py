@@ -125,13 +125,6 @@ NON_FINITE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TOML's nan and inf are taken as decimals (ruleset._Loader.value, kind "
-    '"decimal", checks only the type): a nan bound, points or cap raises '
-    "decimal.InvalidOperation in the loader (a traceback from `check`), and an inf or nan "
-    "base loads, then breaks writing the result (format_decimal quantizes Infinity)",
-)
 @pytest.mark.parametrize("extra", NON_FINITE)
 def test_a_number_that_is_not_finite_is_a_problem_not_a_crash(extra: str) -> None:
     head = '[ruleset]\nid = "t"\nname = "t"\nversion = "1"\nsubject = "member"\n'

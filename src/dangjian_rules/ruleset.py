@@ -481,6 +481,17 @@ class _Loader:
             ok = isinstance(value, (int, Decimal)) and not isinstance(value, bool)
             if ok:
                 value = Decimal(value)  # type: ignore[arg-type]
+                if not value.is_finite():  # TOML allows nan and inf; points cannot be
+                    self.report(
+                        "DJ104",
+                        path,
+                        f"{_path_text(path)} must be a finite number, got {value}",
+                        f"{_path_text(path)} 应为有限的数字，实际为 {value}",
+                        "write an ordinary number such as 2 or 1.5",
+                        "请写普通数字，如 2 或 1.5",
+                        at_value=True,
+                    )
+                    return None
         elif kind == "date":
             ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
         elif kind == "boolean":
@@ -611,6 +622,18 @@ class _Loader:
             )
         score = self.table(top["score"], SCORE, ("score",)) if "score" in top else {}
         low, high = score.get("min"), score.get("max")
+        base_value = score.get("base", Decimal(0))
+        if (low is not None and base_value < low) or (high is not None and base_value > high):
+            self.report(
+                "DJ104",
+                ("score", "base"),
+                f"score.base ({base_value}) lies outside score.min..score.max "
+                f"({low if low is not None else '…'}..{high if high is not None else '…'})",
+                f"score.base（{base_value}）不在 score.min..score.max 范围内",
+                "make the base a score the card allows",
+                "基础分须在总分允许的范围内",
+                at_value=True,
+            )
         if low is not None and high is not None and high < low:
             self.report(
                 "DJ104",
