@@ -42,6 +42,10 @@ def test_streamed_results_equal_the_whole_run(tmp_path: Path) -> None:
 
 
 def test_rulesets_that_compare_subjects_cannot_stream(tmp_path: Path) -> None:
+    # A folder of its own: baselines are also searched one folder up, where pytest keeps
+    # the other tests' folders.
+    tmp_path = tmp_path / "own"
+    tmp_path.mkdir()
     text = (
         CARD.read_text(encoding="utf-8").replace(
             'description = "Member',
