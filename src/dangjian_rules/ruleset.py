@@ -1178,9 +1178,9 @@ class _Loader:
             self.report(
                 "DJ104",
                 (*path, "scope"),
-                f"scope must be a kind of organization ({', '.join(ORGANIZATION_KINDS)}), "
+                f"selection.scope must be a kind of organization ({', '.join(ORGANIZATION_KINDS)}), "
                 f'got "{scope}"',
-                f"scope 应为党组织类型（{', '.join(ORGANIZATION_KINDS)}），实际为“{scope}”",
+                f"selection.scope 应为党组织类型（{', '.join(ORGANIZATION_KINDS)}），实际为“{scope}”",
                 hint,
                 hint_zh,
                 at_value=True,
