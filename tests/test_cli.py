@@ -255,3 +255,32 @@ def test_generate_then_evaluate(tmp_path: Path) -> None:
     done = run("evaluate", "-r", "rulesets/mianchi", "-d", str(out), "-p", "2015", "--limit", "0")
     assert done.returncode == 0, done.stderr
     assert "40 subjects" in done.stdout or "subjects" in done.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    # `dangjian-rules evaluate … | head -3` must not fail with "Broken pipe".
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dangjian_rules",
+            "evaluate",
+            "-r",
+            "rulesets/mianchi",
+            "-d",
+            "examples/mianchi-2015",
+            "-p",
+            "2015",
+            "--limit",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode("utf-8")
+    assert process.wait() == 0, errors
+    assert errors == ""

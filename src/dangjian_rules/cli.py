@@ -784,6 +784,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the exit flush does not fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -811,11 +820,12 @@ def main(
     except DangjianError as exc:  # plugin errors among them
         print(f"dangjian-rules: {exc}", file=err)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader stopped early (| head, | grep -q): not an error
+        _silence_stdout()
+        return EXIT_OK
     except OSError as exc:  # e.g. an --output folder that does not exist
         print(f"dangjian-rules: {exc.strerror or exc}: {exc.filename or ''}", file=err)
         return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_OK
     except (RecursionError, MemoryError) as exc:
         print(f"dangjian-rules: the input is too large or too deep to process: {exc!r}", file=err)
         return EXIT_ERROR
