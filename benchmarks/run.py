@@ -192,11 +192,9 @@ def card_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
     single = summary = loop = None
     for _ in range(repeats):
         single = None  # let the previous result go before the next run
-        single = timer.run("engine", lambda: evaluate(card, data, period), peak=True)
+        single = timer.run("engine", lambda: evaluate(card, data, period))
         summary = None
-        summary = timer.run(
-            "summary", lambda: evaluate(card, data, period, with_trace=False), peak=True
-        )
+        summary = timer.run("summary", lambda: evaluate(card, data, period, with_trace=False))
         loop = timer.run("loop", lambda: hand_written_scores(data, period))
     assert single is not None and summary is not None and loop is not None
     subjects = len(single.results)
@@ -266,7 +264,6 @@ def card_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
         polars_mismatched_members=len(differ),
         polars_mismatch_examples=differ[:3],
         data_resident_mb=round(resident, 1),
-        peak_rss_mb={k: round(v, 1) for k, v in timer.peaks.items()},
         peak_rss_whole_child_mb=round(memory()["VmHWM"], 1),
     )
     cpu = timer.cpu
@@ -336,6 +333,42 @@ def dask_runs(
     return {"cluster_start_seconds": round(startup, 2), "identical_to_one_process": True}
 
 
+# ------------------------------------------------------------------ peak memory, one run
+
+
+def memory_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Peak RSS of one evaluation in a fresh process: the data, then one run, nothing else
+    alive (the timing children keep several results for their comparisons)."""
+    from dangjian_rules import Period, evaluate, load_ruleset
+    from dangjian_rules.generate import generate_county
+
+    paths = LUSHI if params["profile"] == "full" else [CARD]
+    rulesets = [load_ruleset(p) for p in paths]
+    period = Period.parse("2015")
+    data = generate_county(params["members"], seed=2015, year=2015, profile=params["profile"])
+    _ = data.events_by_subject, data.fingerprint
+    gc.collect()
+    before = memory()["VmRSS"]
+    reset = reset_peak()
+    run = evaluate(rulesets, data, period, with_trace=params["with_trace"])
+    assert run.results
+    return {
+        "data_resident_mb": round(before, 1),
+        "peak_rss_mb": round(memory()["VmHWM"], 1),
+        "peak_is_of_this_step": reset,
+    }
+
+
+def peaks(members: int, profile: str) -> dict[str, float]:
+    """Peak RSS with and without traces, each in its own fresh child."""
+    out = {}
+    for label, with_trace in (("engine", True), ("summary", False)):
+        got = child("memory", {"members": members, "profile": profile, "with_trace": with_trace})
+        out[label] = got["peak_rss_mb"]
+        out["data"] = got["data_resident_mb"]
+    return out
+
+
 # ------------------------------------------------------------------ 卢氏 stars over a city
 
 
@@ -354,11 +387,9 @@ def lushi_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
     single = summary = None
     for _ in range(params["repeats"]):
         single = None
-        single = timer.run("engine", lambda: evaluate(rulesets, data, period), peak=True)
+        single = timer.run("engine", lambda: evaluate(rulesets, data, period))
         summary = None
-        summary = timer.run(
-            "summary", lambda: evaluate(rulesets, data, period, with_trace=False), peak=True
-        )
+        summary = timer.run("summary", lambda: evaluate(rulesets, data, period, with_trace=False))
     assert single is not None and summary is not None
     for repeat in range(params["repeats"]):
         run = timer.run("workers2", lambda: evaluate(rulesets, data, period, workers=2))
@@ -387,7 +418,6 @@ def lushi_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
         "summary_events_per_s": round(events / best["summary"]),
         "summary_subjects_per_s": round(len(single.results) / best["summary"]),
         "data_resident_mb": round(resident, 1),
-        "peak_rss_mb": {k: round(v, 1) for k, v in timer.peaks.items()},
         "ratios": {
             "speedup_workers2_trace": round(best["engine"] / best["workers2"], 2),
             "speedup_workers2_summary": round(best["summary"] / best["workers2_summary"], 2),
@@ -596,8 +626,8 @@ def print_card(name: str, row: Mapping[str, Any]) -> None:
         )
     )
     print(
-        f"  zen sample: {members} members, {sample:,} events; data resident before "
-        f"evaluating: {row['data_resident_mb']:,.0f} MB; polars frame built in "
+        f"  zen sample: {members} members, {sample:,} events; peak MB: one run in a fresh "
+        f"process, the data ({peaks['data']:,.0f} MB) included; polars frame built in "
         f"{s['polars_frame']:.2f} s (not counted); polars ≠ engine for "
         f"{row['polars_mismatched_members']} member(s)"
     )
@@ -655,7 +685,8 @@ def print_lushi(row: Mapping[str, Any]) -> None:
             )
         )
     print(
-        f"  subjects: {row['subjects']:,} (members graded + branches' venues and stars); "
+        f"  peak MB: one run in a fresh process, the data ({peaks['data']:,.0f} MB) included; "
+        f"subjects: {row['subjects']:,} (members graded + branches' venues and stars); "
         f"stars: {row['stars']}; no baseline (nothing else computes star quotas)"
     )
     print(
@@ -739,6 +770,7 @@ def main() -> None:
             "card": card_scenario,
             "lushi": lushi_scenario,
             "province": province_scenario,
+            "memory": memory_scenario,
         }[scenario]
         print(json.dumps(run(params), ensure_ascii=False))
         return
@@ -760,10 +792,12 @@ def main() -> None:
                 params["repeats"] = args.repeats
             params["dask"] = params.get("dask", True) and not args.no_dask
             results[name] = child("card", params)
+            results[name]["peak_rss_mb"] = peaks(params["members"], "mianchi")
             print_card(name, results[name])
     if "lushi" in only:
         if all(p.exists() for p in LUSHI):
             results["lushi"] = child("lushi", dict(plan["lushi"], repeats=repeats))
+            results["lushi"]["peak_rss_mb"] = peaks(plan["lushi"]["members"], "full")
             print_lushi(results["lushi"])
         else:
             print("\n== lushi: skipped (rulesets/lushi/star-branches.toml not there yet)")
