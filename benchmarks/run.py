@@ -577,7 +577,7 @@ def _row(label: str, wall: float, cpu: float | None, events: int, subjects: int,
         f"  {label:36}{wall:>8.3f}{(f'{cpu:.3f}' if cpu is not None else '—'):>8}"
         f"{_f(events / wall):>11}{(_f(events / cpu) if cpu else '—'):>11}"
         f"{_f(subjects / wall):>10}{(f'{peak:,.0f}' if peak else ''):>9}"
-    )
+    ).rstrip()
 
 
 _HEADER = (
