@@ -24,6 +24,7 @@ from .result import RunResult
 from .ruleset import Ruleset
 
 if TYPE_CHECKING:
+    from .model import Dataset
     from .plugins import Registry
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -87,10 +88,21 @@ def _registry(args: argparse.Namespace) -> Registry:
     )
 
 
-def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
-    from .engine import evaluate
+def _load_data_for(
+    args: argparse.Namespace, rulesets: Sequence[Ruleset], registry: Registry
+) -> Dataset:
+    """The --data of a command, its extra columns typed by the fields the rulesets declare."""
     from .fields import DataSchema
     from .formats import load_data
+
+    schema = DataSchema()
+    for ruleset in rulesets:
+        schema = schema.merge(ruleset.schema)
+    return load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+
+
+def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
+    from .engine import evaluate
     from .period import Period
     from .progress import terminal_progress
     from .result import read_result
@@ -99,10 +111,7 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
     registry = _registry(args)
     period = Period.parse(args.period)
     rulesets = load_rulesets(args.ruleset, registry)
-    schema = DataSchema()
-    for ruleset in rulesets:
-        schema = schema.merge(ruleset.schema)
-    dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+    dataset = _load_data_for(args, rulesets, registry)
     previous = read_result(args.previous) if args.previous else None
     pinned: dict[str, str] = {}
     for text in args.ruleset_version or ():
@@ -292,8 +301,6 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from . import diff
-    from .fields import DataSchema
-    from .formats import load_data
     from .period import Period
     from .ruleset import load_ruleset, load_rulesets
 
@@ -310,10 +317,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         raise ProblemsFound(problems)
     old, new = loaded
     others = load_rulesets(args.ruleset, registry) if args.ruleset else []
-    schema = DataSchema()
-    for ruleset in (*loaded, *others):
-        schema = schema.merge(ruleset.schema)
-    dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+    dataset = _load_data_for(args, [*loaded, *others], registry)
     result = diff.compare(old, new, dataset, period, others, registry, args.top)
     if args.format == "json":
         text = json.dumps(diff.to_json(result), ensure_ascii=False, indent=2) + "\n"
@@ -436,8 +440,6 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     import time
 
     from .engine import evaluate
-    from .fields import DataSchema
-    from .formats import load_data
     from .messages import Catalogue
     from .period import Period
     from .progress import terminal_progress
@@ -453,11 +455,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         period = Period.parse(args.period)
         progress.status(t("progress.loading_rulesets"))
         rulesets = load_rulesets(args.ruleset, registry)
-        schema = DataSchema()
-        for ruleset in rulesets:
-            schema = schema.merge(ruleset.schema)
         progress.status(t("progress.loading_data"))
-        dataset = load_data(args.data, schema=schema, encoding=args.encoding, registry=registry)
+        dataset = _load_data_for(args, rulesets, registry)
         previous = read_result(args.previous) if args.previous else None
         pinned: dict[str, str] = {}
         for text in args.ruleset_version or ():
