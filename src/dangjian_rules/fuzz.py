@@ -40,7 +40,8 @@ from .period import PER_WINDOW_ZH, Period, window_key
 from .plugins import Registry, default_registry
 from .result import RunResult, SubjectResult, dumps, format_decimal
 from .ruleset import Ruleset
-from .verdicts import facts_for, rank_order
+from .verdict_specs import rank_order
+from .verdicts import facts_for
 
 __all__ = [
     "INVARIANTS",

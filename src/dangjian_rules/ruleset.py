@@ -41,7 +41,7 @@ from .rules import (
     RuleOptionError,
     SubjectChange,
 )
-from .verdicts import (
+from .verdict_specs import (
     CriterionSpec,
     FlagSpec,
     Quota,
