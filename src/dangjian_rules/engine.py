@@ -41,8 +41,8 @@ from .result import (
 )
 from .rules import Cap, EndContext, Rule
 from .ruleset import Category, GradeScale, Ruleset, in_force_versions
+from .verdict_specs import Facts, rank_order
 from .verdicts import (
-    Facts,
     apply_quotas,
     earn_stars,
     earn_tier,
@@ -50,7 +50,6 @@ from .verdicts import (
     judge_flags,
     limit_stars,
     limit_tier,
-    rank_order,
     select,
 )
 
