@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dangjian_rules import Dataset, Period, Ruleset, evaluate, load_ruleset
-from dangjian_rules.generate import generate_county
+from dangjian_rules.tools.generate import generate_county
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = ROOT / "rulesets" / "mianchi" / "member-points.toml"

@@ -2,13 +2,13 @@
 
 :func:`write_province` draws a province's organs — cities, counties, branches of 29 — and
 each member's year of records for the 渑池 card (about 60 per member, the same mix as
-:func:`dangjian_rules.generate.generate_county`, drawn more simply), writing three files as
+:func:`dangjian_rules.tools.generate.generate_county`, drawn more simply), writing three files as
 it goes, in id order, without holding more than one member:
 
 * ``organizations.jsonl`` — one organization per line, depth first (ids sort that way);
 * ``members.jsonl`` — one member per line;
 * ``events.jsonl`` — ``{"subject": "M00000001", "events": [...]}``, one line per member with
-  records (a few members have none: :func:`~dangjian_rules.stream.evaluate_file` must
+  records (a few members have none: :func:`~dangjian_rules.engine.stream.evaluate_file` must
   still grade them).
 
 :class:`SortedJsonlMapping` is a read-only mapping over such a file that reads forward as

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset import check_paths
+from dangjian_rules.ruleset.loader import check_paths
 
 CARD = """
 [ruleset]

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from dangjian_rules import __version__
-from dangjian_rules.check_formats import FORMATS, render_github, render_junit, render_sarif
 from dangjian_rules.cli import build_parser, main
 from dangjian_rules.errors import Problem
+from dangjian_rules.tools.check_formats import FORMATS, render_github, render_junit, render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = "tests/rulesets/bad/values-and-vetoes.toml"  # 5 errors and 1 warning

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset import check_paths
+from dangjian_rules.ruleset.loader import check_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"

@@ -1,4 +1,4 @@
-"""Loading, checking and writing datasets (``dangjian_rules.data``)."""
+"""Loading, checking and writing datasets (``dangjian_rules.io.data``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangjian_rules import data
-from dangjian_rules.data import (
+from dangjian_rules.errors import Problem, ProblemsFound, UsageError
+from dangjian_rules.io import data
+from dangjian_rules.io.data import (
     DATA_PROBLEM_CODES,
     Location,
     check_records,
@@ -28,9 +29,8 @@ from dangjian_rules.data import (
     load_json_dataset,
     validate_records,
 )
-from dangjian_rules.errors import Problem, ProblemsFound, UsageError
-from dangjian_rules.fields import DataSchema, FieldSpec
-from dangjian_rules.model import AttributeValue, Dataset, Event, Member, Organization
+from dangjian_rules.model.fields import DataSchema, FieldSpec
+from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
 
 ORGS = (
     "id,name,kind,parent,region\n"

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian_rules import Period, ProblemsFound, dumps, evaluate, loads, parse_ruleset
-from dangjian_rules.model import Dataset, Event, Member, Organization
-from dangjian_rules.result import BUCKETS
-from dangjian_rules.ruleset import Ruleset
+from dangjian_rules.model.records import Dataset, Event, Member, Organization
+from dangjian_rules.model.result import BUCKETS
+from dangjian_rules.ruleset.loader import Ruleset
 from dangjian_rules.testing.strategies import datasets
 
 CARD = """

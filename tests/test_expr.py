@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from dangjian_rules.expr import MAX_DEPTH, MAX_SOURCE_LENGTH, ExprError, compile_condition
-from dangjian_rules.model import Event, Member, Organization
-from dangjian_rules.plugins import default_registry
+from dangjian_rules.model.records import Event, Member, Organization
+from dangjian_rules.plugins.manager import default_registry
+from dangjian_rules.ruleset.expr import MAX_DEPTH, MAX_SOURCE_LENGTH, ExprError, compile_condition
 
 ENV = {
     "event": {

@@ -15,11 +15,11 @@ import pytest
 
 from dangjian_rules import hookimpl, load_ruleset, parse_ruleset
 from dangjian_rules.cli import main
-from dangjian_rules.fuzz import fuzz, needed_rulesets
-from dangjian_rules.model import Event
-from dangjian_rules.period import Period
-from dangjian_rules.rules import Award, BuildContext, RuleKind
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Event
+from dangjian_rules.ruleset.rules import Award, BuildContext, RuleKind
 from dangjian_rules.testing import make_registry
+from dangjian_rules.tools.fuzz import fuzz, needed_rulesets
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAWED = ROOT / "tests" / "rulesets" / "flawed"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian_rules import Dataset, Period, Ruleset, dumps, evaluate, load_ruleset
-from dangjian_rules.generate import generate_county
+from dangjian_rules.tools.generate import generate_county
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = Period.parse("2015")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian_rules import hookspecs
+from dangjian_rules.plugins import hookspecs
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("dangjian_rules_"))

@@ -16,18 +16,18 @@ import pytest
 from dangjian_rules import hookimpl
 from dangjian_rules.cli import main
 from dangjian_rules.errors import Problem
-from dangjian_rules.expr import DECIMAL, Function
-from dangjian_rules.fields import EventType, FieldSpec
-from dangjian_rules.formats import DataLoader, Reporter, load_data
-from dangjian_rules.plugins import (
+from dangjian_rules.io.formats import DataLoader, Reporter, load_data
+from dangjian_rules.model.fields import EventType, FieldSpec
+from dangjian_rules.model.result import RunResult
+from dangjian_rules.plugins.manager import (
     BUILTIN_PLUGINS,
     PluginError,
     Registry,
     new_plugin_manager,
 )
-from dangjian_rules.result import RunResult
-from dangjian_rules.rules import Award, Option, RuleKind
-from dangjian_rules.ruleset import parse_ruleset
+from dangjian_rules.ruleset.expr import DECIMAL, Function
+from dangjian_rules.ruleset.loader import parse_ruleset
+from dangjian_rules.ruleset.rules import Award, Option, RuleKind
 from dangjian_rules.testing import DatasetBuilder, evaluate_ruleset, make_registry
 
 CARD = """
@@ -178,7 +178,9 @@ def test_a_broken_installed_plugin_is_named_and_exits_two(
 
 
 def test_blocking_a_builtin_removes_what_it_adds() -> None:
-    manager = new_plugin_manager(autoload=False, blocked=["dangjian_rules.builtin.reporters"])
+    manager = new_plugin_manager(
+        autoload=False, blocked=["dangjian_rules.plugins.builtin.reporters"]
+    )
     registry = Registry.from_manager(manager)
     assert not {"csv", "json", "table"} & set(registry.reporters)
 

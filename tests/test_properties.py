@@ -34,10 +34,9 @@ from dangjian_rules import (
     load_ruleset,
     parse_ruleset,
 )
-from dangjian_rules.canon import canonical, render
-from dangjian_rules.fuzz import check_invariants
-from dangjian_rules.model import Event
-from dangjian_rules.result import SubjectResult
+from dangjian_rules.model.records import Event
+from dangjian_rules.model.result import SubjectResult
+from dangjian_rules.ruleset.canon import canonical, render
 from dangjian_rules.testing import DatasetBuilder
 from dangjian_rules.testing.strategies import (
     county_datasets,
@@ -46,6 +45,7 @@ from dangjian_rules.testing.strategies import (
     toml_documents,
     valid_rulesets,
 )
+from dangjian_rules.tools.fuzz import check_invariants
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD_PATH = ROOT / "rulesets" / "mianchi" / "member-points.toml"

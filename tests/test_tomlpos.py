@@ -1,4 +1,4 @@
-"""Tests for dangjian_rules.tomlpos: key and value locations in TOML documents."""
+"""Tests for dangjian_rules.ruleset.tomlpos: key and value locations in TOML documents."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tomli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dangjian_rules.tomlpos import (
+from dangjian_rules.ruleset.tomlpos import (
     KeyPath,
     Location,
     Positions,

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian_rules import Period, RunResult, dumps, evaluate, loads, parse_ruleset
-from dangjian_rules.model import Dataset, Event
-from dangjian_rules.ruleset import Ruleset
+from dangjian_rules.model.records import Dataset, Event
+from dangjian_rules.ruleset.loader import Ruleset
 from dangjian_rules.testing import DatasetBuilder, make_registry
 from dangjian_rules.testing.strategies import tree_datasets
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .data import load_dataset
-from .engine import evaluate
-from .errors import DangjianError, Problem, ProblemsFound, UsageError
-from .hookspecs import hookimpl
-from .model import Dataset, Event, Member, Organization
-from .period import Period
-from .result import RunResult, SubjectResult, dumps, loads
-from .ruleset import Ruleset, check_paths, load_ruleset, parse_ruleset
+from dangjian_rules.engine.run import evaluate
+from dangjian_rules.errors import DangjianError, Problem, ProblemsFound, UsageError
+from dangjian_rules.io.data import load_dataset
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Dataset, Event, Member, Organization
+from dangjian_rules.model.result import RunResult, SubjectResult, dumps, loads
+from dangjian_rules.plugins.hookspecs import hookimpl
+from dangjian_rules.ruleset.loader import Ruleset, check_paths, load_ruleset, parse_ruleset
 
 __all__ = [
     "DangjianError",

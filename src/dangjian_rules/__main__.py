@@ -1,3 +1,3 @@
-from .cli import main
+from dangjian_rules.cli import main
 
 raise SystemExit(main())

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
-from . import __version__
-from .errors import DangjianError, Language, Problem, ProblemsFound, UsageError
-from .result import RunResult
-from .ruleset import Ruleset
+from dangjian_rules import __version__
+from dangjian_rules.errors import DangjianError, Language, Problem, ProblemsFound, UsageError
+from dangjian_rules.model.result import RunResult
+from dangjian_rules.ruleset.loader import Ruleset
 
 if TYPE_CHECKING:
-    from .model import Dataset
-    from .plugins import Registry
+    from dangjian_rules.model.records import Dataset
+    from dangjian_rules.plugins.manager import Registry
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
@@ -81,7 +81,7 @@ def print_problems(problems: Sequence[Problem], lang: Language, out: TextIO) -> 
 
 
 def _registry(args: argparse.Namespace) -> Registry:
-    from .plugins import registry_for
+    from dangjian_rules.plugins.manager import registry_for
 
     return registry_for(
         blocked=args.block_plugin or (), autoload=False if args.no_plugins else None
@@ -92,8 +92,8 @@ def _load_data_for(
     args: argparse.Namespace, rulesets: Sequence[Ruleset], registry: Registry
 ) -> Dataset:
     """The --data of a command, its extra columns typed by the fields the rulesets declare."""
-    from .fields import DataSchema
-    from .formats import load_data
+    from dangjian_rules.io.formats import load_data
+    from dangjian_rules.model.fields import DataSchema
 
     schema = DataSchema()
     for ruleset in rulesets:
@@ -102,11 +102,11 @@ def _load_data_for(
 
 
 def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
-    from .engine import evaluate
-    from .period import Period
-    from .progress import terminal_progress
-    from .result import read_result
-    from .ruleset import load_rulesets
+    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.io.progress import terminal_progress
+    from dangjian_rules.model.period import Period
+    from dangjian_rules.model.result import read_result
+    from dangjian_rules.ruleset.loader import load_rulesets
 
     registry = _registry(args)
     period = Period.parse(args.period)
@@ -155,8 +155,8 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from .check_formats import render
-    from .ruleset import check_paths, ruleset_files
+    from dangjian_rules.ruleset.loader import check_paths, ruleset_files
+    from dangjian_rules.tools.check_formats import render
 
     files, _ = ruleset_files(args.paths)
     problems = check_paths(args.paths, _registry(args))
@@ -186,7 +186,7 @@ def _write_bytes(data: bytes, output: str | None, out: TextIO, name: str, lang: 
         return
     buffer = getattr(out, "buffer", None)
     if buffer is None or out.isatty():
-        from .messages import message
+        from dangjian_rules.io.messages import message
 
         raise UsageError(message("cli.binary_to_terminal", lang, format=name))
     out.flush()
@@ -195,12 +195,12 @@ def _write_bytes(data: bytes, output: str | None, out: TextIO, name: str, lang: 
 
 
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    from .formats import ReportOptions
+    from dangjian_rules.io.formats import ReportOptions
 
     registry = _registry(args)
     reporter = registry.reporters.get(args.format)
     if reporter is None:
-        from .errors import suggestion
+        from dangjian_rules.errors import suggestion
 
         hint, _ = suggestion(args.format, registry.reporters)
         raise UsageError(f'unknown format "{args.format}"' + (f"; {hint}" if hint else ""))
@@ -220,13 +220,13 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    from .explain import explain
+    from dangjian_rules.io.explain import explain
 
     run, rulesets = _run(args)
     matches = [r for r in run.results if r.subject.id == args.subject]
     if not matches:
         known = sorted({r.subject.id for r in run.results})
-        from .errors import suggestion
+        from dangjian_rules.errors import suggestion
 
         hint, _ = suggestion(args.subject, known)
         raise UsageError(
@@ -239,9 +239,9 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
-    from .casetests import coverage, run_case
-    from .explain import explain
-    from .ruleset import load_rulesets
+    from dangjian_rules.io.explain import explain
+    from dangjian_rules.ruleset.loader import load_rulesets
+    from dangjian_rules.tools.casetests import coverage, run_case
 
     registry = _registry(args)
     w = _Words(args.lang)
@@ -300,9 +300,9 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    from . import diff
-    from .period import Period
-    from .ruleset import load_ruleset, load_rulesets
+    from dangjian_rules.model.period import Period
+    from dangjian_rules.ruleset.loader import load_ruleset, load_rulesets
+    from dangjian_rules.tools import diff
 
     registry = _registry(args)
     period = Period.parse(args.period)
@@ -362,7 +362,7 @@ def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
-    from .generate import generate_county, write_csv_folder
+    from dangjian_rules.tools.generate import generate_county, write_csv_folder
 
     if args.members < 1:
         raise UsageError("--members must be at least 1")
@@ -385,7 +385,7 @@ def cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
-    from .template import write_plugin
+    from dangjian_rules.tools.template import write_plugin
 
     folder, names, written = write_plugin(args.name, args.out, args.county_label)
     w = _Words(args.lang)
@@ -413,9 +413,9 @@ def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
-    from .fuzz import fuzz, needed_rulesets, to_json, to_text
-    from .period import Period
-    from .ruleset import load_ruleset, load_rulesets
+    from dangjian_rules.model.period import Period
+    from dangjian_rules.ruleset.loader import load_ruleset, load_rulesets
+    from dangjian_rules.tools.fuzz import fuzz, needed_rulesets, to_json, to_text
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
@@ -439,13 +439,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """One self-contained HTML report: overview, comparison, charts, lists, drill-down."""
     import time
 
-    from .engine import evaluate
-    from .messages import Catalogue
-    from .period import Period
-    from .progress import terminal_progress
-    from .report import render_report
-    from .result import read_result
-    from .ruleset import load_rulesets
+    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.io.messages import Catalogue
+    from dangjian_rules.io.progress import terminal_progress
+    from dangjian_rules.io.report import render_report
+    from dangjian_rules.model.period import Period
+    from dangjian_rules.model.result import read_result
+    from dangjian_rules.ruleset.loader import load_rulesets
 
     t = Catalogue(args.lang)
     progress = terminal_progress(sys.stderr, args.lang)
@@ -535,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="validate rulesets (files or folders)"
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
-    from .check_formats import FORMATS as check_formats
+    from dangjian_rules.tools.check_formats import FORMATS as check_formats
 
     check.add_argument(
         "--format",

@@ -9,13 +9,13 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dangjian_rules.engine import evaluate
-from dangjian_rules.fields import DataSchema
-from dangjian_rules.generate import generate_county, write_csv_folder
-from dangjian_rules.model import Dataset
-from dangjian_rules.period import Period
-from dangjian_rules.result import RunResult
-from dangjian_rules.ruleset import Ruleset, load_rulesets
+from dangjian_rules.engine.run import evaluate
+from dangjian_rules.model.fields import DataSchema
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.result import RunResult
+from dangjian_rules.ruleset.loader import Ruleset, load_rulesets
+from dangjian_rules.tools.generate import generate_county, write_csv_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 

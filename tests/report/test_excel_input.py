@@ -12,13 +12,18 @@ from typing import Any
 import pytest
 
 from dangjian_rules.cli import main
-from dangjian_rules.engine import evaluate
+from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import ProblemsFound
-from dangjian_rules.excel import SheetProblem, column_letter, dump_xlsx_dataset, load_xlsx_dataset
-from dangjian_rules.fields import DataSchema, FieldSpec
-from dangjian_rules.formats import load_data
-from dangjian_rules.period import Period
-from dangjian_rules.result import dumps
+from dangjian_rules.io.excel import (
+    SheetProblem,
+    column_letter,
+    dump_xlsx_dataset,
+    load_xlsx_dataset,
+)
+from dangjian_rules.io.formats import load_data
+from dangjian_rules.model.fields import DataSchema, FieldSpec
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.result import dumps
 
 
 def openpyxl() -> Any:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from dangjian_rules.cli import main
-from dangjian_rules.excel import MAX_ROWS, render_workbook
-from dangjian_rules.formats import Reporter, ReportOptions
-from dangjian_rules.plugins import default_registry
-from dangjian_rules.result import BUCKETS, format_decimal
+from dangjian_rules.io.excel import MAX_ROWS, render_workbook
+from dangjian_rules.io.formats import Reporter, ReportOptions
+from dangjian_rules.model.result import BUCKETS, format_decimal
+from dangjian_rules.plugins.manager import default_registry
 
 
 def openpyxl() -> Any:
@@ -144,7 +144,7 @@ def test_xlsx_trace_rows_continue_on_another_sheet_past_excels_limit(
     small: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     xl = openpyxl()
-    import dangjian_rules.excel as excel
+    import dangjian_rules.io.excel as excel
 
     monkeypatch.setattr(excel, "MAX_ROWS", 101)
     book = xl.load_workbook(io.BytesIO(excel.render_workbook(small.run, small.rulesets, "zh")))
@@ -180,7 +180,7 @@ def test_reading_xlsx_without_openpyxl_says_what_to_install(
     small: Any, rulesets_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "data.xlsx"
-    from dangjian_rules.excel import dump_xlsx_dataset
+    from dangjian_rules.io.excel import dump_xlsx_dataset
 
     dump_xlsx_dataset(small.dataset, target)  # writing needs no third-party library
     monkeypatch.setitem(sys.modules, "openpyxl", None)
@@ -211,6 +211,6 @@ def test_bucket_columns_add_up_to_the_records(small: Any) -> None:
 
 
 def _bucket_names() -> list[str]:
-    from dangjian_rules.messages import message
+    from dangjian_rules.io.messages import message
 
     return [message(f"bucket.{b}", "zh") for b in BUCKETS]

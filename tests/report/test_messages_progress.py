@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from dangjian_rules.engine import evaluate
-from dangjian_rules.messages import MESSAGES, Catalogue, message
-from dangjian_rules.period import Period
-from dangjian_rules.progress import TerminalProgress, terminal_progress
+from dangjian_rules.engine.run import evaluate
+from dangjian_rules.io.messages import MESSAGES, Catalogue, message
+from dangjian_rules.io.progress import TerminalProgress, terminal_progress
+from dangjian_rules.model.period import Period
 
 
 def _fields(text: str) -> set[str]:
@@ -39,10 +39,10 @@ def test_report_words_all_come_from_the_catalogue() -> None:
     import re
     from pathlib import Path
 
-    import dangjian_rules.excel
-    import dangjian_rules.report
+    import dangjian_rules.io.excel
+    import dangjian_rules.io.report
 
-    for module in (dangjian_rules.report, dangjian_rules.excel):
+    for module in (dangjian_rules.io.report, dangjian_rules.io.excel):
         source = Path(str(module.__file__)).read_text(encoding="utf-8")
         for key in re.findall(r'\bt\(\s*"([a-z_]+\.[a-z_.]+)"', source):
             assert key in MESSAGES, f"{module.__name__} uses unknown message {key}"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from dangjian_rules.report import render_report
+from dangjian_rules.io.report import render_report
 
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 

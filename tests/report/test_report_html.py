@@ -15,11 +15,11 @@ import attrs
 import pytest
 
 from dangjian_rules.cli import main
-from dangjian_rules.engine import evaluate
-from dangjian_rules.model import Organization
-from dangjian_rules.period import Period
-from dangjian_rules.report import grouping, pass_grades, render_report
-from dangjian_rules.result import format_decimal
+from dangjian_rules.engine.run import evaluate
+from dangjian_rules.io.report import grouping, pass_grades, render_report
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Organization
+from dangjian_rules.model.result import format_decimal
 
 SECTIONS = (
     "overview",
@@ -314,7 +314,7 @@ def test_groups_by_region_when_the_data_names_several(city: Any) -> None:
 
 
 def test_a_county_with_one_root_and_no_children_is_one_group() -> None:
-    from dangjian_rules.model import Dataset
+    from dangjian_rules.model.records import Dataset
 
     dataset = Dataset.build([Organization("A", "甲支部", "branch")], [], [])
     groups = grouping(dataset)

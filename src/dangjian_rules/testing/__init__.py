@@ -26,13 +26,13 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from ..engine import evaluate
-from ..errors import Problem, ProblemsFound
-from ..model import AttributeValue, Dataset, Event, Member, Organization
-from ..period import Period
-from ..plugins import Registry, new_plugin_manager
-from ..result import RunResult, SubjectResult, TraceEntry
-from ..ruleset import Ruleset, load_ruleset, parse_ruleset
+from dangjian_rules.engine.run import evaluate
+from dangjian_rules.errors import Problem, ProblemsFound
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
+from dangjian_rules.model.result import RunResult, SubjectResult, TraceEntry
+from dangjian_rules.plugins.manager import Registry, new_plugin_manager
+from dangjian_rules.ruleset.loader import Ruleset, load_ruleset, parse_ruleset
 
 __all__ = [
     "DatasetBuilder",

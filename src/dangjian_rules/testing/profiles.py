@@ -27,7 +27,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from ..errors import UsageError
+from dangjian_rules.errors import UsageError
 
 __all__ = ["DEFAULT", "ENVIRONMENT_VARIABLE", "PROFILES", "load", "register"]
 

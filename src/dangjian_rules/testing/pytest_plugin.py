@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from ..plugins import Registry
-from . import DatasetBuilder, evaluate_ruleset, make_registry
+from dangjian_rules.plugins.manager import Registry
+from dangjian_rules.testing import DatasetBuilder, evaluate_ruleset, make_registry
 
 
 @pytest.fixture

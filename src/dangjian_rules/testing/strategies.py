@@ -23,9 +23,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..fields import FieldSpec
-from ..model import AttributeValue, Dataset, Event, Member, Organization
-from ..ruleset import Ruleset
+from dangjian_rules.model.fields import FieldSpec
+from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
+from dangjian_rules.ruleset.loader import Ruleset
 
 _NAMES = st.sampled_from(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"])
 
@@ -253,8 +253,8 @@ from collections.abc import Iterator, Sequence  # noqa: E402
 
 import attrs  # noqa: E402
 
-from ..canon import render as _render_toml  # noqa: E402
-from ..expr import Condition, Node  # noqa: E402
+from dangjian_rules.ruleset.canon import render as _render_toml  # noqa: E402
+from dangjian_rules.ruleset.expr import Condition, Node  # noqa: E402
 
 #: Posts a generated member may hold, beside those the rulesets' conditions name.
 ROLES: tuple[str, ...] = ("支部书记", "支部委员", "党小组长")

@@ -23,10 +23,11 @@ from typing import Any
 
 from dangjian_rules import hookimpl
 from dangjian_rules.errors import Problem
-from dangjian_rules.expr import DATE, DECIMAL, Function
-from dangjian_rules.model import Event
-from dangjian_rules.period import Period
-from dangjian_rules.rules import (
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Event
+from dangjian_rules.ruleset.expr import DATE, DECIMAL, Function
+from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.rules import (
     Award,
     BuildContext,
     EndContext,
@@ -35,8 +36,7 @@ from dangjian_rules.rules import (
     RuleOptionError,
     SubjectChange,
 )
-from dangjian_rules.ruleset import Ruleset
-from dangjian_rules.tomlpos import Positions
+from dangjian_rules.ruleset.tomlpos import Positions
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,92 @@
+"""Built-in exports for large runs and for Excel: JSON Lines and .xlsx (reporters), and
+.xlsx workbooks as data (a loader).
+
+``--format jsonl`` writes one JSON object per subject result, each with its provenance,
+so a city's run can be streamed into a database line by line.  ``--format xlsx`` writes a
+workbook (needs ``pip install "dangjian-rules[excel]"``); so does reading ``--data
+data.xlsx``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dangjian_rules.io.formats import DataLoader, Reporter, ReportOptions
+from dangjian_rules.model.fields import DataSchema
+from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.result import RunResult, subject_result_json
+from dangjian_rules.plugins.hookspecs import hookimpl
+from dangjian_rules.ruleset.loader import Ruleset
+
+#: the schema of each line of the jsonl format (docs/report.md)
+LINE_SCHEMA = "dangjian-rules/result-line/1"
+
+
+def render_jsonl(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
+    """One line per subject result: the result as in the JSON format, plus its provenance."""
+    refs = {r.id: r for r in run.rulesets}
+    period = {
+        "start": run.period.start.isoformat(),
+        "end": run.period.end.isoformat(),
+        "label": run.period.label,
+    }
+    lines: list[str] = []
+    for result in run.results:
+        ref = refs[result.ruleset]
+        line: dict[str, Any] = {
+            "schema": LINE_SCHEMA,
+            "provenance": {
+                "engine": run.engine,
+                "period": period,
+                "ruleset": {"id": ref.id, "version": ref.version, "sha256": ref.sha256},
+                "data": run.data.sha256,
+            },
+            **subject_result_json(result, with_trace=options.with_trace),
+        }
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_xlsx(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> bytes:
+    from dangjian_rules.io.excel import render_workbook
+
+    return render_workbook(run, rulesets, options.lang)
+
+
+def _load_xlsx(path: Path, schema: DataSchema, encoding: str | None) -> Dataset:
+    from dangjian_rules.io.excel import load_xlsx_dataset
+
+    return load_xlsx_dataset(path, schema=schema)
+
+
+JSONL = Reporter(
+    "jsonl",
+    "JSON Lines: one result per line with its provenance, for large runs",
+    render_jsonl,
+)
+XLSX = Reporter(
+    "xlsx",
+    "an Excel workbook: a sheet per ruleset, the traces on their own sheet "
+    '(pip install "dangjian-rules[excel]")',
+    render_xlsx,
+    binary=True,
+)
+XLSX_LOADER = DataLoader(
+    name="xlsx",
+    description="an Excel workbook (.xlsx) with the sheets organizations, members and events",
+    accepts=lambda path: path.suffix.lower() == ".xlsx",
+    load=_load_xlsx,
+)
+
+
+@hookimpl
+def dangjian_rules_reporters() -> Sequence[Reporter]:
+    return (JSONL, XLSX)
+
+
+@hookimpl
+def dangjian_rules_data_loaders() -> Sequence[DataLoader]:
+    return (XLSX_LOADER,)

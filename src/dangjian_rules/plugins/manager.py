@@ -1,0 +1,390 @@
+"""The plugin manager: built-in plugins first, then installed ones, then checks.
+
+Built-in behaviour is registered as plugins in the fixed order of
+:data:`BUILTIN_PLUGINS`.  Installed plugins come from the ``dangjian_rules``
+entry-point group.  Two switches, documented in docs/plugins.md:
+
+* ``DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1`` loads no installed plugin at all;
+* ``DANGJIAN_RULES_BLOCK_PLUGINS=name1,name2`` (or ``--block-plugin NAME`` on the
+  command line) skips the named plugins, installed or built-in.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import attrs
+import pluggy
+
+from dangjian_rules.errors import DangjianError
+from dangjian_rules.io.formats import DataLoader, Reporter
+from dangjian_rules.model.fields import EventType
+from dangjian_rules.plugins import hookspecs
+from dangjian_rules.ruleset.expr import Function
+from dangjian_rules.ruleset.measures import MeasureKind
+from dangjian_rules.ruleset.rules import RuleKind
+
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "dangjian_rules.plugins.builtin.point_kinds",
+    "dangjian_rules.plugins.builtin.measure_kinds",
+    "dangjian_rules.plugins.builtin.functions",
+    "dangjian_rules.plugins.builtin.loaders",
+    "dangjian_rules.plugins.builtin.reporters",
+    "dangjian_rules.plugins.builtin.exports",
+    "dangjian_rules.plugins.builtin.results",
+)
+DISABLE_AUTOLOAD_ENV = "DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD"
+BLOCK_ENV = "DANGJIAN_RULES_BLOCK_PLUGINS"
+
+_T = TypeVar("_T")
+
+
+class PluginError(DangjianError):
+    """A plugin failed to load, raised in a hook, or clashed with another plugin."""
+
+
+def _blocked_from_env() -> set[str]:
+    return {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering the distribution version of each installed plugin."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.versions: dict[str, str] = {}
+
+
+def new_plugin_manager(
+    autoload: bool | None = None, blocked: Iterable[str] = (), extra: Sequence[object] = ()
+) -> PluginManager:
+    """A checked plugin manager: built-ins, then (unless disabled) installed plugins, then
+    ``extra`` plugin objects (tests register inline plugins this way)."""
+    manager = PluginManager()
+    manager.add_hookspecs(hookspecs)
+    for name in {*blocked, *_blocked_from_env()}:
+        manager.set_blocked(name)
+    for name in BUILTIN_PLUGINS:
+        if not manager.is_blocked(name):
+            manager.register(importlib.import_module(name), name=name)
+    if autoload is None:
+        autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "").lower() not in ("1", "true", "yes")
+    if autoload:
+        _load_entry_points(manager)
+    for index, plugin in enumerate(extra):
+        manager.register(plugin, name=getattr(plugin, "__name__", f"inline-{index}"))
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(_unknown_hook_message(manager, exc.plugin)) from exc
+    return manager
+
+
+def _unknown_hook_message(manager: PluginManager, plugin: object) -> str:
+    from dangjian_rules.errors import suggestion
+
+    known = [name for name in dir(hookspecs) if name.startswith("dangjian_rules_")]
+    unknown = sorted(
+        name
+        for name, caller in vars(manager.hook).items()
+        if not name.startswith("_")
+        and not caller.has_spec()
+        and any(impl.plugin is plugin for impl in caller.get_hookimpls())
+    )
+    name = unknown[0] if unknown else "?"
+    hint, _ = suggestion(name, known)
+    return (
+        f'plugin "{manager.get_name(plugin)}" implements "{name}", which is not a hook'
+        + (f"; {hint}" if hint else "")
+        + " (every hook is listed in docs/plugins.md)"
+    )
+
+
+def _load_entry_points(manager: PluginManager) -> None:
+    # One by one, so that a broken plugin is named in the error.
+    for dist in importlib.metadata.distributions():
+        for entry_point in dist.entry_points:
+            if entry_point.group != hookspecs.PROJECT:
+                continue
+            if manager.get_plugin(entry_point.name) or manager.is_blocked(entry_point.name):
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # any error in third-party code: name it, no traceback
+                raise PluginError(
+                    f'plugin "{entry_point.name}" ({dist.metadata["name"]}) failed to load: '
+                    f"{type(exc).__name__}: {exc}; fix or uninstall it, or block it with "
+                    f"{BLOCK_ENV}={entry_point.name}"
+                ) from exc
+            try:
+                manager.register(plugin, name=entry_point.name)
+            except ValueError as exc:
+                raise PluginError(f'plugin "{entry_point.name}": {exc}') from exc
+            manager.versions[entry_point.name] = dist.version
+
+
+@attrs.frozen
+class PluginInfo:
+    """One registered plugin, for ``dangjian-rules plugins``."""
+
+    name: str
+    version: str | None
+    builtin: bool
+    hooks: tuple[str, ...]
+    rule_kinds: tuple[str, ...]
+    measure_kinds: tuple[str, ...]
+    functions: tuple[str, ...]
+    rulesets: tuple[str, ...]
+    event_types: tuple[str, ...]
+    loaders: tuple[str, ...]
+    reporters: tuple[str, ...]
+
+
+@attrs.frozen
+class Registry:
+    """What the plugins provide, by name, and the manager to call the other hooks on."""
+
+    manager: PluginManager = attrs.field(eq=False, repr=False)
+    rule_kinds: Mapping[str, RuleKind]
+    measure_kinds: Mapping[str, MeasureKind]
+    functions: Mapping[str, Function]
+    event_types: Mapping[str, EventType]
+    ruleset_paths: tuple[Path, ...]
+    loaders: tuple[DataLoader, ...]
+    reporters: Mapping[str, Reporter]
+    #: (hook family, provided name) → plugin name
+    owners: Mapping[tuple[str, str], str]
+
+    @classmethod
+    def from_manager(cls, manager: PluginManager) -> Registry:
+        owners: dict[tuple[str, str], str] = {}
+
+        def collect(
+            hook_name: str, family: str, key: Callable[[_T], str], unique: bool = True
+        ) -> list[_T]:
+            items: list[_T] = []
+            seen: dict[str, str] = {}
+            for owner, provided in _call_each(manager, hook_name):
+                for item in cast(Sequence[_T], provided):
+                    name = key(item)
+                    if name in seen:
+                        if unique:
+                            raise PluginError(
+                                f'{family} "{name}" is added by both {seen[name]} and {owner}; '
+                                "uninstall or block one of them"
+                            )
+                        continue
+                    seen[name] = owner
+                    owners[(family, name)] = owner
+                    items.append(item)
+            return items
+
+        kinds: list[RuleKind] = collect("dangjian_rules_rule_kinds", "rule kind", lambda k: k.name)
+        measure_kinds: list[MeasureKind] = collect(
+            "dangjian_rules_measure_kinds", "measure kind", lambda k: k.name
+        )
+        functions: list[Function] = collect(
+            "dangjian_rules_condition_functions", "function", lambda f: f.name
+        )
+        event_types: list[EventType] = collect(
+            "dangjian_rules_event_types", "event type", lambda t: t.id
+        )
+        paths: list[str | os.PathLike[str]] = collect(
+            "dangjian_rules_rulesets", "ruleset", lambda p: os.fspath(p), False
+        )
+        loaders: list[DataLoader] = collect(
+            "dangjian_rules_data_loaders", "data loader", lambda d: d.name
+        )
+        reporters: list[Reporter] = collect(
+            "dangjian_rules_reporters", "reporter", lambda r: r.name
+        )
+        functions = [
+            f
+            if owners[("function", f.name)] in BUILTIN_PLUGINS
+            else _guarded_function(f, owners[("function", f.name)])
+            for f in functions
+        ]
+        return cls(
+            manager=manager,
+            rule_kinds={k.name: k for k in kinds},
+            measure_kinds={k.name: k for k in measure_kinds},
+            functions={f.name: f for f in functions},
+            event_types={t.id: t for t in event_types},
+            ruleset_paths=tuple(Path(os.fspath(p)) for p in paths),
+            loaders=tuple(loaders),
+            reporters={r.name: r for r in reporters},
+            owners=owners,
+        )
+
+    def call(self, hook_name: str, **kwargs: Any) -> Any:
+        """Call a hook, naming the plugin whose code raised, if one does."""
+        hook = getattr(self.manager.hook, hook_name)
+        try:
+            return hook(**kwargs)
+        except DangjianError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f'plugin "{self.culprit(exc)}" raised in {hook_name}: {type(exc).__name__}: {exc}'
+            ) from exc
+
+    def culprit(self, exc: BaseException) -> str:
+        """The plugin whose module the exception was raised from (innermost first)."""
+        modules = {
+            getattr(plugin, "__name__", type(plugin).__module__): name
+            for name, plugin in self.manager.list_name_plugin()
+            if plugin is not None
+        }
+        frames = []
+        tb = exc.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame.f_globals.get("__name__", ""))
+            tb = tb.tb_next
+        for module in reversed(frames):
+            for prefix, name in modules.items():
+                if module == prefix or module.startswith(prefix + "."):
+                    return name
+        return "unknown"
+
+    def guard(self, what: str) -> _Guard:
+        """``with registry.guard("loading data"):`` turns an exception raised by plugin
+        code (a loader, a reporter, a rule kind) into a PluginError naming the plugin."""
+        return _Guard(self, what)
+
+    def loader_for(self, path: Path) -> DataLoader | None:
+        for loader in self.loaders:
+            if loader.accepts(path):
+                return loader
+        return None
+
+    def _ruleset_ids(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """The ids of the packaged rulesets found under ``paths``."""
+        from dangjian_rules.ruleset.loader import packaged_rulesets
+
+        roots = [Path(p) for p in paths]
+        return tuple(
+            sorted(
+                ruleset_id
+                for ruleset_id, file in packaged_rulesets(self).items()
+                if any(file == root or root in file.parents for root in roots)
+            )
+        )
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every registered plugin with what it provides, in registration order."""
+        infos: list[PluginInfo] = []
+        for name, plugin in self.manager.list_name_plugin():
+            if plugin is None:
+                continue
+            hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or ())
+
+            def provided(family: str, plugin_name: str = name) -> tuple[str, ...]:
+                return tuple(
+                    sorted(
+                        n
+                        for (f, n), owner in self.owners.items()
+                        if f == family and owner == plugin_name
+                    )
+                )
+
+            builtin = name in BUILTIN_PLUGINS
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    version=_own_version() if builtin else self.manager.versions.get(name),
+                    builtin=builtin,
+                    hooks=tuple(hooks),
+                    rule_kinds=provided("rule kind"),
+                    measure_kinds=provided("measure kind"),
+                    functions=provided("function"),
+                    rulesets=self._ruleset_ids(provided("ruleset")),
+                    event_types=provided("event type"),
+                    loaders=provided("data loader"),
+                    reporters=provided("reporter"),
+                )
+            )
+        return infos
+
+
+def _guarded_function(function: Function, owner: str) -> Function:
+    """A plugin's condition function whose exceptions name the plugin."""
+    implementation = function.implementation
+
+    def guarded(*args: Any) -> Any:
+        try:
+            return implementation(*args)
+        except Exception as exc:
+            raise PluginError(
+                f'plugin "{owner}" failed in condition function {function.name}(): '
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    return attrs.evolve(function, implementation=guarded)
+
+
+class _Guard:
+    def __init__(self, registry: Registry, what: str) -> None:
+        self.registry = registry
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if exc is None or isinstance(exc, (DangjianError, KeyboardInterrupt)):
+            return
+        if not isinstance(exc, Exception):
+            return
+        if self.registry.culprit(exc) == "unknown":
+            return  # our own code: an internal error, reported as such by the CLI
+        raise PluginError(
+            f'plugin "{self.registry.culprit(exc)}" failed while {self.what}: '
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _own_version() -> str:
+    from dangjian_rules import __version__
+
+    return __version__
+
+
+def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
+    """Each implementation's return value with its plugin's name, installed plugins first."""
+    out: list[tuple[str, object]] = []
+    hook = getattr(manager.hook, hook_name)
+    for impl in reversed(hook.get_hookimpls()):  # pluggy keeps them in registration order
+        owner = manager.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            out.append((owner, impl.function()))
+        except Exception as exc:  # third-party code: name plugin and hook, no traceback
+            raise PluginError(
+                f'plugin "{owner}" raised in {hook_name}: {type(exc).__name__}: {exc}'
+            ) from exc
+    return out
+
+
+def default_registry() -> Registry:
+    """The registry of the built-in and installed plugins, built once per setting of the
+    two environment variables."""
+    return _cached_registry(os.environ.get(DISABLE_AUTOLOAD_ENV), os.environ.get(BLOCK_ENV))
+
+
+@lru_cache(maxsize=4)
+def _cached_registry(disable_autoload: str | None, blocked: str | None) -> Registry:
+    return Registry.from_manager(new_plugin_manager())
+
+
+def registry_for(blocked: Sequence[str] = (), autoload: bool | None = None) -> Registry:
+    """The default registry, or a fresh one when plugins are blocked or autoload is set."""
+    if not blocked and autoload is None:
+        return default_registry()
+    return Registry.from_manager(new_plugin_manager(autoload=autoload, blocked=blocked))
