@@ -12,8 +12,7 @@ The small public API::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from dangjian_rules._version import __version__
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import DangjianError, Problem, ProblemsFound, UsageError
 from dangjian_rules.io.data import load_dataset

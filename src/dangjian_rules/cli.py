@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
-from dangjian_rules import __version__
+from dangjian_rules._version import __version__
 from dangjian_rules.errors import DangjianError, Language, Problem, ProblemsFound, UsageError
 from dangjian_rules.model.result import RunResult
 from dangjian_rules.ruleset.loader import Ruleset

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from dangjian_rules import __version__
+from dangjian_rules._version import __version__
 from dangjian_rules.engine.verdicts import (
     apply_quotas,
     earn_stars,

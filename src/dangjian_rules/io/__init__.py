@@ -1,1 +1,1 @@
-"""io"""
+"""Input and output at the edge: data readers and writers, explanations, the HTML report, messages."""

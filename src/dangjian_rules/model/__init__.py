@@ -1,1 +1,1 @@
-"""model"""
+"""The domain: organizations, members, events, periods, typed fields and result records. Pure: no I/O."""

@@ -1,1 +1,1 @@
-"""plugins"""
+"""Plugins: hook specifications, the manager and registry, and the built-in plugins."""

@@ -352,7 +352,7 @@ class _Guard:
 
 
 def _own_version() -> str:
-    from dangjian_rules import __version__
+    from dangjian_rules._version import __version__
 
     return __version__
 

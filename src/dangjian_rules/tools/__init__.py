@@ -1,1 +1,1 @@
-"""tools"""
+"""Tools built on the library: ruleset test cases, check formats, diff, fuzz, generate, plugin template."""

@@ -25,7 +25,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from dangjian_rules import __version__
+from dangjian_rules._version import __version__
 from dangjian_rules.errors import Language, Problem
 
 #: (problems, checked files, language) → the report

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from dangjian_rules import __version__
+from dangjian_rules._version import __version__
 from dangjian_rules.errors import UsageError
 
 if TYPE_CHECKING:
