@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dangjian_rules import Period, ProblemsFound, dumps, evaluate, loads, parse_ruleset
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import BUCKETS
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.testing.strategies import datasets
 
 CARD = """

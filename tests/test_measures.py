@@ -10,7 +10,7 @@ import pytest
 
 from dangjian_rules import Period, RunResult, evaluate, parse_ruleset
 from dangjian_rules.model.result import BUCKETS, SubjectResult
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.measures import SubjectContext
 from dangjian_rules.testing import DatasetBuilder, assert_trace, make_registry
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dangjian_rules import Period, RunResult, dumps, evaluate, loads, parse_ruleset
 from dangjian_rules.model.records import Dataset, Event
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.testing import DatasetBuilder, make_registry
 from dangjian_rules.testing.strategies import tree_datasets
 

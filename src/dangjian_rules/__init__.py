@@ -20,7 +20,8 @@ from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import RunResult, SubjectResult, dumps, loads
 from dangjian_rules.plugins.hookspecs import hookimpl
-from dangjian_rules.ruleset.loader import Ruleset, check_paths, load_ruleset, parse_ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
+from dangjian_rules.ruleset.loader import check_paths, load_ruleset, parse_ruleset
 
 __all__ = [
     "DangjianError",

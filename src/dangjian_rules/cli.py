@@ -21,7 +21,7 @@ import attrs
 from dangjian_rules._version import __version__
 from dangjian_rules.errors import DangjianError, Language, Problem, ProblemsFound, UsageError
 from dangjian_rules.model.result import RunResult
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 if TYPE_CHECKING:
     from dangjian_rules.model.records import Dataset

@@ -48,7 +48,8 @@ from dangjian_rules.model.result import (
     Veto,
 )
 from dangjian_rules.plugins.manager import Registry, default_registry
-from dangjian_rules.ruleset.loader import Category, GradeScale, Ruleset, in_force_versions
+from dangjian_rules.ruleset.compiled import Category, GradeScale, Ruleset
+from dangjian_rules.ruleset.loader import in_force_versions
 from dangjian_rules.ruleset.measures import SubjectContext
 from dangjian_rules.ruleset.rules import Cap, EndContext, Rule
 from dangjian_rules.ruleset.verdicts import Facts, rank_order

@@ -31,7 +31,7 @@ from dangjian_rules.model.fields import DataSchema, coerce, parse_date, parse_de
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import Measured, Subject, SubjectResult
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 _NO_DATA = Dataset({}, {}, ())
 _CORE = {"id", "type", "date", "end", "quantity", "status", "member", "organization"}

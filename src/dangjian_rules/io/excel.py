@@ -54,7 +54,7 @@ from dangjian_rules.model.records import (
     Organization,
 )
 from dangjian_rules.model.result import BUCKETS, RunResult, Scalar, SubjectResult, format_decimal
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 __all__ = [
     "MAX_ROWS",

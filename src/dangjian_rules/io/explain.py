@@ -17,7 +17,7 @@ from dangjian_rules.model.result import (
     format_decimal,
     scalar_text,
 )
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 _BUCKET_EN = {
     "counted": "counted",

@@ -21,7 +21,7 @@ from dangjian_rules.model.records import Dataset
 if TYPE_CHECKING:
     from dangjian_rules.model.result import RunResult
     from dangjian_rules.plugins.manager import Registry
-    from dangjian_rules.ruleset.loader import Ruleset
+    from dangjian_rules.ruleset.compiled import Ruleset
 
 
 @attrs.frozen

@@ -37,7 +37,7 @@ from dangjian_rules.io.explain import explain
 from dangjian_rules.io.messages import MESSAGES, Catalogue
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RulesetRef, RunResult, SubjectResult, format_decimal
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 __all__ = ["GROUPINGS", "Grouping", "grouping", "pass_grades", "render_report"]
 

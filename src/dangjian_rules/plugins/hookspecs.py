@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from dangjian_rules.io.formats import DataLoader, Reporter
     from dangjian_rules.model.fields import EventType
     from dangjian_rules.model.result import RunResult
+    from dangjian_rules.ruleset.compiled import Ruleset
     from dangjian_rules.ruleset.expr import Function
-    from dangjian_rules.ruleset.loader import Ruleset
     from dangjian_rules.ruleset.measures import MeasureKind
     from dangjian_rules.ruleset.rules import RuleKind
     from dangjian_rules.ruleset.tomlpos import Positions

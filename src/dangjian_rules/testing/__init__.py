@@ -32,7 +32,8 @@ from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
 from dangjian_rules.model.result import RunResult, SubjectResult, TraceEntry
 from dangjian_rules.plugins.manager import Registry, new_plugin_manager
-from dangjian_rules.ruleset.loader import Ruleset, load_ruleset, parse_ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
+from dangjian_rules.ruleset.loader import load_ruleset, parse_ruleset
 
 __all__ = [
     "DatasetBuilder",

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from dangjian_rules.model.fields import FieldSpec
 from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 _NAMES = st.sampled_from(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"])
 

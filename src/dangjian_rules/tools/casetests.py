@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -44,41 +44,11 @@ from dangjian_rules.model.result import (
     scalar_text,
 )
 from dangjian_rules.plugins.manager import Registry
-
-if TYPE_CHECKING:
-    from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset, TestCase
 
 CORE_MEMBER = {"id", "name", "organization", "status", "joined", "left", "roles"}
 CORE_EVENT = {"id", "type", "date", "end", "quantity", "status", "member", "organization"}
 CORE_ORG = {"id", "name", "kind", "parent", "region"}
-EXPECT_KEYS = (
-    "score",
-    "grade",
-    "vetoed",
-    "stars",
-    "tier",
-    "selected",
-    "rank",
-    "flags",
-    "measures",
-    "events",
-)
-
-
-@attrs.frozen
-class TestCase:
-    """One ``[[tests]]`` entry of a ruleset."""
-
-    __test__ = False  # not a pytest test class
-
-    name: str
-    period: str
-    subject: str | None
-    given: Mapping[str, Any]
-    expect: Mapping[str, Any]
-    previous: Mapping[str, Any] | None
-    file: str
-    line: int | None
 
 
 @attrs.frozen

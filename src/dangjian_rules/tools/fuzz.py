@@ -40,7 +40,7 @@ from dangjian_rules.model.records import Dataset, Event
 from dangjian_rules.model.result import RunResult, SubjectResult, dumps, format_decimal
 from dangjian_rules.plugins.manager import Registry, default_registry
 from dangjian_rules.ruleset.canon import render_value
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.verdicts import rank_order
 
 __all__ = [

@@ -25,8 +25,8 @@ from dangjian_rules import hookimpl
 from dangjian_rules.errors import Problem
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.expr import DATE, DECIMAL, Function
-from dangjian_rules.ruleset.loader import Ruleset
 from dangjian_rules.ruleset.rules import (
     Award,
     BuildContext,

@@ -19,7 +19,7 @@ from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult, subject_result_json
 from dangjian_rules.plugins.hookspecs import hookimpl
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 #: the schema of each line of the jsonl format (docs/report.md)
 LINE_SCHEMA = "dangjian-rules/result-line/1"

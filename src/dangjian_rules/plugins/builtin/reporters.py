@@ -12,7 +12,7 @@ from typing import Any
 from dangjian_rules.io.formats import Reporter, ReportOptions
 from dangjian_rules.model.result import BUCKETS, RunResult, dumps, format_decimal, scalar_text
 from dangjian_rules.plugins.hookspecs import hookimpl
-from dangjian_rules.ruleset.loader import Ruleset
+from dangjian_rules.ruleset.compiled import Ruleset
 
 
 def _words(options: ReportOptions, en: str, zh: str) -> str:
