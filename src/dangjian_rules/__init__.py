@@ -13,9 +13,8 @@ The small public API::
 from __future__ import annotations
 
 from dangjian_rules._version import __version__
-from dangjian_rules.engine.run import evaluate
+from dangjian_rules.api import evaluate, load_dataset
 from dangjian_rules.errors import DangjianError, Problem, ProblemsFound, UsageError
-from dangjian_rules.io.data import load_dataset
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import RunResult, SubjectResult, dumps, loads
