@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from dangjian_rules.api import check_paths
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset.loader import check_paths
 
 CARD = """
 [ruleset]

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian_rules import Period, ProblemsFound, RunResult, dumps, evaluate, parse_ruleset
+from dangjian_rules.api import check_paths
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import read_result, subject_result_json
 from dangjian_rules.ruleset.compiled import Ruleset
-from dangjian_rules.ruleset.loader import check_paths
 from dangjian_rules.testing import DatasetBuilder, make_registry, problem_codes
 from dangjian_rules.testing.strategies import tree_datasets
 

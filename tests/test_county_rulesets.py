@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from dangjian_rules.api import check_paths
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset.loader import check_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dangjian_rules import Period, ProblemsFound, evaluate
+from dangjian_rules.api import check_paths, load_ruleset, load_rulesets
 from dangjian_rules.cli import main
 from dangjian_rules.ruleset.extends import merge
-from dangjian_rules.ruleset.loader import check_paths, load_ruleset, load_rulesets
 from dangjian_rules.testing import DatasetBuilder
 
 ROOT = Path(__file__).resolve().parent.parent

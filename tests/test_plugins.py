@@ -14,6 +14,7 @@ import attrs
 import pytest
 
 from dangjian_rules import hookimpl
+from dangjian_rules.api import parse_ruleset
 from dangjian_rules.cli import main
 from dangjian_rules.errors import Problem
 from dangjian_rules.io.formats import DataLoader, Reporter, load_data
@@ -26,7 +27,6 @@ from dangjian_rules.plugins.manager import (
     new_plugin_manager,
 )
 from dangjian_rules.ruleset.expr import DECIMAL, Function
-from dangjian_rules.ruleset.loader import parse_ruleset
 from dangjian_rules.ruleset.rules import Award, Option, RuleKind
 from dangjian_rules.testing import DatasetBuilder, evaluate_ruleset, make_registry
 

@@ -20,8 +20,8 @@ import pytest
 import tomli
 
 from dangjian_rules import __version__
+from dangjian_rules.api import parse_ruleset
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset.loader import parse_ruleset
 from dangjian_rules.testing import make_registry
 
 NAME = "tmpl-check"  # unusual on purpose: "-" becomes "_" in the module and the plugin name

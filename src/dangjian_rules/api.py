@@ -2,23 +2,34 @@
 
 The core (model, ruleset, engine) knows no plugins; these functions are where the
 registry of built-in and installed plugins is consulted: which loader reads a path,
-what rule kinds a ruleset may use, what processes a run's results.
+what rule kinds a ruleset may use (the registry is the ruleset layer's
+:class:`~dangjian_rules.ruleset.vocabulary.Vocabulary`), what else checks a ruleset,
+what processes a run's results.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
 
 from dangjian_rules.engine.run import evaluate as _evaluate
+from dangjian_rules.errors import Problem
 from dangjian_rules.io.data import load_dataset as _load_dataset
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
-from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.records import Dataset, Event
 from dangjian_rules.model.result import RunResult
-from dangjian_rules.plugins.manager import Registry
-from dangjian_rules.ruleset.compiled import Ruleset
+from dangjian_rules.plugins.manager import BUILTIN_PLUGINS, PluginError, Registry, default_registry
+from dangjian_rules.ruleset import files, tomlpos
+from dangjian_rules.ruleset.compiled import Origin, Ruleset
+from dangjian_rules.ruleset.extends import RulesetIndex
+from dangjian_rules.ruleset.rules import Award, EndContext, Rule, SubjectChange
 
 
 def load_dataset(
@@ -61,3 +72,123 @@ def evaluate(
         with_trace=with_trace,
         progress=progress,
     )
+
+
+def parse_ruleset(
+    text: str | bytes,
+    file: str = "<ruleset>",
+    registry: Registry | None = None,
+    index: RulesetIndex | None = None,
+) -> tuple[Ruleset | None, list[Problem]]:
+    """Load a ruleset from its source; returns it (or None) and every problem found.
+
+    ``index`` finds the baselines a ruleset ``extends``.
+    """
+    registry = registry or default_registry()
+    return files.parse_ruleset(text, file, registry, index, _reviewer(registry))
+
+
+def load_ruleset(
+    path: str | os.PathLike[str],
+    registry: Registry | None = None,
+    index: RulesetIndex | None = None,
+) -> Ruleset:
+    """Load, check and compile one ruleset file.
+
+    Raises :class:`ProblemsFound` if it has any error (warnings alone do not raise).
+    """
+    registry = registry or default_registry()
+    return files.load_ruleset(path, registry, index, _reviewer(registry))
+
+
+def load_rulesets(
+    references: Sequence[str | os.PathLike[str]], registry: Registry | None = None
+) -> list[Ruleset]:
+    """Load rulesets named by file, folder or (for plugins' rulesets) id.
+
+    Raises :class:`ProblemsFound` with every problem of every ruleset, including two
+    rulesets sharing an id.
+    """
+    registry = registry or default_registry()
+    return files.load_rulesets(references, registry, _reviewer(registry))
+
+
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]], registry: Registry | None = None
+) -> list[Problem]:
+    """Every problem (errors and warnings) in the rulesets under ``paths``."""
+    registry = registry or default_registry()
+    return files.check_paths(paths, registry, _reviewer(registry))
+
+
+def packaged_rulesets(registry: Registry | None = None) -> dict[str, Path]:
+    """Ruleset id → file, for the rulesets that installed plugins ship."""
+    return files.packaged_rulesets(registry or default_registry())
+
+
+def rebuild_ruleset(origin: Origin) -> Ruleset:
+    """A pickled ruleset, rebuilt from its sources in another process with the default
+    registry (see ``Ruleset.__reduce__``)."""
+    registry = default_registry()
+    return files.rebuild(origin, registry, _reviewer(registry))
+
+
+def _reviewer(registry: Registry) -> files.Review:
+    """What the plugins add to a compiled ruleset: their checks, their rule kinds' code
+    wrapped so that its failures name the plugin, and the way to rebuild it."""
+
+    def review(
+        ruleset: Ruleset, document: Mapping[str, Any], positions: tomlpos.Positions
+    ) -> tuple[Ruleset, list[Problem]]:
+        found: list[Problem] = []
+        for problems in registry.call(
+            "dangjian_rules_check_ruleset",
+            ruleset=ruleset,
+            document=document,
+            positions=positions,
+        ):
+            found.extend(problems)
+        rules = tuple(_plugin_rule(rule, registry) for rule in ruleset.rules)
+        return attrs.evolve(ruleset, rules=rules, rebuild=rebuild_ruleset), found
+
+    return review
+
+
+def _plugin_rule(rule: Rule, registry: Registry) -> Rule:
+    owner = registry.owners.get(("rule kind", rule.kind), "")
+    if owner in BUILTIN_PLUGINS:
+        return rule
+    return attrs.evolve(rule, award=_guarded(rule.award, owner, rule.kind, rule.id))
+
+
+def _guarded(award: Award, owner: str, kind: str, rule_id: str) -> Award:
+    """The award with a plugin's code wrapped, so an exception in it names the plugin."""
+
+    def failed(exc: Exception) -> PluginError:
+        return PluginError(
+            f'plugin "{owner}" failed in rule "{rule_id}" (kind "{kind}"): '
+            f"{type(exc).__name__}: {exc}"
+        )
+
+    amount = award.amount
+
+    def guarded_amount(event: Event, period: Period) -> Decimal | None:
+        try:
+            return amount(event, period)
+        except Exception as exc:
+            raise failed(exc) from exc
+
+    finish = award.finish
+    guarded_finish = None
+    if finish is not None:
+
+        def guarded_finish(
+            counted: Sequence[tuple[Event, Decimal]], context: EndContext
+        ) -> Sequence[SubjectChange]:
+            assert finish is not None
+            try:
+                return finish(counted, context)
+            except Exception as exc:
+                raise failed(exc) from exc
+
+    return attrs.evolve(award, amount=guarded_amount, finish=guarded_finish)

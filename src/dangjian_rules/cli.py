@@ -102,11 +102,11 @@ def _load_data_for(
 
 
 def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
+    from dangjian_rules.api import load_rulesets
     from dangjian_rules.engine.run import evaluate
     from dangjian_rules.io.progress import terminal_progress
     from dangjian_rules.model.period import Period
     from dangjian_rules.model.result import read_result
-    from dangjian_rules.ruleset.loader import load_rulesets
 
     registry = _registry(args)
     period = Period.parse(args.period)
@@ -155,7 +155,8 @@ def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from dangjian_rules.ruleset.loader import check_paths, ruleset_files
+    from dangjian_rules.api import check_paths
+    from dangjian_rules.ruleset.files import ruleset_files
     from dangjian_rules.tools.check_formats import render
 
     files, _ = ruleset_files(args.paths)
@@ -239,8 +240,8 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
+    from dangjian_rules.api import load_rulesets
     from dangjian_rules.io.explain import explain
-    from dangjian_rules.ruleset.loader import load_rulesets
     from dangjian_rules.tools.casetests import coverage, run_case
 
     registry = _registry(args)
@@ -300,8 +301,8 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from dangjian_rules.api import load_ruleset, load_rulesets
     from dangjian_rules.model.period import Period
-    from dangjian_rules.ruleset.loader import load_ruleset, load_rulesets
     from dangjian_rules.tools import diff
 
     registry = _registry(args)
@@ -413,8 +414,8 @@ def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
+    from dangjian_rules.api import load_ruleset, load_rulesets
     from dangjian_rules.model.period import Period
-    from dangjian_rules.ruleset.loader import load_ruleset, load_rulesets
     from dangjian_rules.tools.fuzz import fuzz, needed_rulesets, to_json, to_text
 
     if args.examples < 1:
@@ -439,13 +440,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """One self-contained HTML report: overview, comparison, charts, lists, drill-down."""
     import time
 
+    from dangjian_rules.api import load_rulesets
     from dangjian_rules.engine.run import evaluate
     from dangjian_rules.io.messages import Catalogue
     from dangjian_rules.io.progress import terminal_progress
     from dangjian_rules.io.report import render_report
     from dangjian_rules.model.period import Period
     from dangjian_rules.model.result import read_result
-    from dangjian_rules.ruleset.loader import load_rulesets
 
     t = Catalogue(args.lang)
     progress = terminal_progress(sys.stderr, args.lang)

@@ -9,13 +9,13 @@ from pathlib import Path
 import attrs
 import pytest
 
+from dangjian_rules.api import load_rulesets
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
 from dangjian_rules.ruleset.compiled import Ruleset
-from dangjian_rules.ruleset.loader import load_rulesets
 from dangjian_rules.tools.generate import generate_county, write_csv_folder
 
 ROOT = Path(__file__).resolve().parents[2]

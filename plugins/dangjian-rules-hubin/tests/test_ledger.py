@@ -12,8 +12,8 @@ from pathlib import Path
 import dangjian_rules_hubin as hubin
 import pytest
 
+from dangjian_rules import parse_ruleset
 from dangjian_rules.cli import main
-from dangjian_rules.ruleset.loader import parse_ruleset
 from dangjian_rules.testing import DatasetBuilder, assert_trace, make_registry, problem_codes
 
 HERE = Path(__file__).resolve().parent.parent

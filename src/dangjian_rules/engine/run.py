@@ -49,7 +49,7 @@ from dangjian_rules.model.result import (
 )
 from dangjian_rules.plugins.manager import Registry, default_registry
 from dangjian_rules.ruleset.compiled import Category, GradeScale, Ruleset
-from dangjian_rules.ruleset.loader import in_force_versions
+from dangjian_rules.ruleset.files import in_force_versions
 from dangjian_rules.ruleset.measures import SubjectContext
 from dangjian_rules.ruleset.rules import Cap, EndContext, Rule
 from dangjian_rules.ruleset.verdicts import Facts, rank_order

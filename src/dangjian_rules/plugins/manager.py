@@ -265,7 +265,7 @@ class Registry:
 
     def _ruleset_ids(self, paths: Sequence[str]) -> tuple[str, ...]:
         """The ids of the packaged rulesets found under ``paths``."""
-        from dangjian_rules.ruleset.loader import packaged_rulesets
+        from dangjian_rules.ruleset.files import packaged_rulesets
 
         roots = [Path(p) for p in paths]
         return tuple(

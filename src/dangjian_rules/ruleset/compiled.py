@@ -1,12 +1,13 @@
 """A ruleset as the engine reads it: checked, compiled, ready to evaluate.
 
-:mod:`dangjian_rules.ruleset.loader` builds these from TOML; nothing here reads files.
+:mod:`dangjian_rules.ruleset.files` reads TOML and :mod:`dangjian_rules.ruleset.compile`
+builds these from it; nothing here reads files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,9 @@ from dangjian_rules.ruleset.expr import Condition
 from dangjian_rules.ruleset.measures import Measure
 from dangjian_rules.ruleset.rules import Cap, Rule
 from dangjian_rules.ruleset.verdicts import FlagSpec, SelectionSpec, StarsSpec, TierSpec
+
+#: Where a ruleset came from: (file, bytes, baselines as (file, bytes)).
+Origin = tuple[str, bytes, tuple[tuple[str, bytes], ...]]
 
 #: What a ``[[tests]]`` case may expect of a subject's result.
 EXPECT_KEYS = (
@@ -117,18 +121,16 @@ class Ruleset:
     tiers: TierSpec | None = None
     selection: SelectionSpec | None = None
     tests: tuple[TestCase, ...] = ()
-    #: where it came from: (file, bytes, baselines as (file, bytes)); lets a ruleset be
-    #: pickled (rebuilt from its sources) to evaluate in other processes or on Dask
-    origin: tuple[str, bytes, tuple[tuple[str, bytes], ...]] | None = attrs.field(
-        default=None, eq=False, repr=False
-    )
+    #: where it came from; with ``rebuild`` (a module-level function, origin → ruleset,
+    #: given by whoever loaded it) lets a ruleset be pickled, that is rebuilt from its
+    #: sources, to evaluate in other processes or on Dask
+    origin: Origin | None = attrs.field(default=None, eq=False, repr=False)
+    rebuild: Callable[[Origin], Ruleset] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        if self.origin is None:
+        if self.origin is None or self.rebuild is None:
             raise TypeError(f"ruleset {self.id} was built without its sources; cannot pickle")
-        from dangjian_rules.ruleset.loader import rebuild
-
-        return (rebuild, (self.origin,))
+        return (self.rebuild, (self.origin,))
 
     @property
     def needs(self) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from dangjian_rules.api import load_ruleset, parse_ruleset
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.model.period import Period
@@ -33,7 +34,6 @@ from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member,
 from dangjian_rules.model.result import RunResult, SubjectResult, TraceEntry
 from dangjian_rules.plugins.manager import Registry, new_plugin_manager
 from dangjian_rules.ruleset.compiled import Ruleset
-from dangjian_rules.ruleset.loader import load_ruleset, parse_ruleset
 
 __all__ = [
     "DatasetBuilder",

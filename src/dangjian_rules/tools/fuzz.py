@@ -727,8 +727,9 @@ def needed_rulesets(
     ``given``, else found by id beside its file (its folder and the one above, as for
     ``extends``) or among installed plugins' rulesets.  Raises :class:`ProblemsFound`
     when one cannot be found or loaded."""
+    from dangjian_rules.api import load_ruleset
     from dangjian_rules.errors import Problem
-    from dangjian_rules.ruleset.loader import index_for, load_ruleset
+    from dangjian_rules.ruleset.files import index_for
 
     registry = registry or default_registry()
     index = index_for([ruleset.source], registry)

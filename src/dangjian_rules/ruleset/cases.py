@@ -1,0 +1,86 @@
+"""The ``[[tests]]`` cases of a ruleset, their shape checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dangjian_rules.errors import UsageError, suggestion
+from dangjian_rules.model.period import Period
+from dangjian_rules.ruleset.compiled import (
+    EXPECT_KEYS,
+    TestCase,
+)
+from dangjian_rules.ruleset.spec import (
+    GIVEN,
+    PREVIOUS,
+    TEST,
+    Checker,
+    PathT,
+)
+
+
+def compile_tests(c: Checker, raw: list[Any], prefix: PathT = ()) -> tuple[TestCase, ...]:
+    """The ``[[tests]]`` cases, their shape checked (their records are checked when run)."""
+    cases: list[TestCase] = []
+    names: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        path: PathT = (*prefix, "tests", index)
+        entry = c.table(item, TEST, path)
+        if "given" in entry:
+            c.table(entry["given"], GIVEN, (*path, "given"))
+        if "previous" in entry:
+            c.table(entry["previous"], PREVIOUS, (*path, "previous"))
+        expect = entry.get("expect", {})
+        for key in expect:
+            if key not in EXPECT_KEYS:
+                hint, hint_zh = suggestion(key, EXPECT_KEYS)
+                c.report(
+                    "DJ101",
+                    (*path, "expect", key),
+                    f'unknown expectation "{key}" in tests[{index}]',
+                    f"tests[{index}] 中有未知的预期项“{key}”",
+                    hint,
+                    hint_zh,
+                )
+        name = entry.get("name")
+        if name in names:
+            c.report(
+                "DJ105",
+                (*path, "name"),
+                f'two test cases are named "{name}" (first at tests[{names[name]}])',
+                f"测试用例名称“{name}”重复（首次出现在 tests[{names[name]}]）",
+                "give each case its own name",
+                "每个测试用例须有不同的名称",
+                at_value=True,
+            )
+        if isinstance(name, str):
+            names.setdefault(name, index)
+        period = entry.get("period")
+        if period is not None:
+            try:
+                Period.parse(period)
+            except UsageError as exc:
+                c.report(
+                    "DJ104",
+                    (*path, "period"),
+                    str(exc),
+                    f"测试用例的考核期“{period}”无法识别",
+                    "write 2015, 2015-H1, 2015-Q2, 2015-03 or 2015-01-01..2015-06-30",
+                    at_value=True,
+                )
+                continue
+        if {"name", "period", "given", "expect"} <= set(entry):
+            place = c.positions.locate(path)
+            cases.append(
+                TestCase(
+                    name=entry["name"],
+                    period=entry["period"],
+                    subject=entry.get("subject"),
+                    given=entry["given"],
+                    expect=expect,
+                    previous=entry.get("previous"),
+                    file=c.file,
+                    line=place[0] if place else None,
+                )
+            )
+    return tuple(cases)
