@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -12,6 +13,7 @@ from dangjian_rules.model.fields import FIELD_TYPES, EventType, FieldSpec
 from dangjian_rules.model.records import ORGANIZATION_KINDS
 from dangjian_rules.ruleset.cases import compile_tests
 from dangjian_rules.ruleset.compile_rules import (
+    Declared,
     compile_categories,
     compile_measures,
     compile_rules,
@@ -29,6 +31,7 @@ from dangjian_rules.ruleset.compiled import (
     GradeScale,
     Ruleset,
 )
+from dangjian_rules.ruleset.expr import Condition
 from dangjian_rules.ruleset.rules import Rule
 from dangjian_rules.ruleset.spec import (
     EVENT_CORE_FIELDS,
@@ -49,126 +52,27 @@ from dangjian_rules.ruleset.verdicts import (
 
 
 def compile_document(c: Checker, document: Mapping[str, Any], sha256: str) -> Ruleset | None:
+    """The whole ruleset, or None when the document has an error (each one reported)."""
     top = c.table(dict(document), TOP, ())
     header = c.table(top.get("ruleset", {}), HEADER, ("ruleset",)) if "ruleset" in top else {}
-    subject = header.get("subject", "member")
-    if "subject" in header and subject not in SUBJECTS:
-        hint, hint_zh = suggestion(subject, SUBJECTS)
-        c.report(
-            "DJ104",
-            ("ruleset", "subject"),
-            f'subject must be "member" or "organization", got "{subject}"',
-            f"subject 应为 member（党员）或 organization（党组织），实际为“{subject}”",
-            hint,
-            hint_zh,
-            at_value=True,
-        )
-        subject = "member"
-    in_force = (
-        c.table(header["in_force"], IN_FORCE, ("ruleset", "in_force"))
-        if "in_force" in header
-        else {}
-    )
-    start, until = in_force.get("from"), in_force.get("until")
-    if start is not None and until is not None and until < start:
-        c.report(
-            "DJ112",
-            ("ruleset", "in_force", "until"),
-            f"in_force ends ({until}) before it starts ({start})",
-            f"生效期的结束日期（{until}）早于开始日期（{start}）",
-            "swap the two dates",
-            "请交换两个日期",
-            at_value=True,
-        )
-    score = c.table(top["score"], SCORE, ("score",)) if "score" in top else {}
-    low, high = score.get("min"), score.get("max")
-    base_value = score.get("base", Decimal(0))
-    if (low is not None and base_value < low) or (high is not None and base_value > high):
-        c.report(
-            "DJ104",
-            ("score", "base"),
-            f"score.base ({base_value}) lies outside score.min..score.max "
-            f"({low if low is not None else '…'}..{high if high is not None else '…'})",
-            f"score.base（{base_value}）不在 score.min..score.max 范围内",
-            "make the base a score the card allows",
-            "基础分须在总分允许的范围内",
-            at_value=True,
-        )
-    if low is not None and high is not None and high < low:
-        c.report(
-            "DJ104",
-            ("score", "max"),
-            f"score.max ({high}) is below score.min ({low})",
-            f"score.max（{high}）小于 score.min（{low}）",
-            at_value=True,
-        )
+    subject = _subject(c, header)
+    start, until = _in_force(c, header)
+    base, low, high = _score(c, top)
     member_fields, org_fields = compile_declared_fields(c, top.get("fields", {}))
+    fields = {"member": member_fields, "organization": org_fields}
     own_types = compile_event_types(c, top.get("event_types", {}))
     event_types = {**c.vocabulary.event_types, **own_types}
+    declared = Declared(subject, event_types, member_fields, org_fields)
     categories = compile_categories(c, top.get("categories", []))
-    measures = compile_measures(
-        c, top.get("measures", []), subject, event_types, member_fields, org_fields
-    )
-    rules = compile_rules(
-        c,
-        top.get("rules", []),
-        subject,
-        event_types,
-        member_fields,
-        org_fields,
-        categories,
-        measure_types(measures),
-    )
+    measures = compile_measures(c, top.get("measures", []), declared)
+    rules = compile_rules(c, top.get("rules", []), declared, categories, measure_types(measures))
     grades = compile_grades(c, top.get("grades", []), subject, member_fields, org_fields)
     check_veto_grades(c, rules, grades)
-    check_lowest_bands(
-        c, grades, score.get("base", Decimal(0)), low, rules, categories, top.get("grades", [])
-    )
-    organization_kinds = tuple(header.get("organizations", ()))
-    if organization_kinds and subject == "member":
-        c.report(
-            "DJ104",
-            ("ruleset", "organizations"),
-            "organizations = [...] chooses the kinds of organization an organization "
-            "ruleset rates; this ruleset rates members",
-            "organizations = [...] 用于选择党组织规则集考核的党组织类型；本规则集考核的是党员",
-            "to choose members, write members = '\"联系干部\" in member.roles'",
-            "如需选择党员，请写 members = '\"联系干部\" in member.roles'",
-        )
-    for index, kind in enumerate(organization_kinds):
-        if kind not in ORGANIZATION_KINDS:
-            hint, hint_zh = suggestion(kind, ORGANIZATION_KINDS)
-            c.report(
-                "DJ104",
-                ("ruleset", "organizations", index),
-                f'"{kind}" is not a kind of organization',
-                f"“{kind}”不是党组织类型",
-                hint,
-                hint_zh,
-                at_value=True,
-            )
+    check_lowest_bands(c, grades, base, low, rules, categories, top.get("grades", []))
+    organization_kinds = _organization_kinds(c, header, subject)
     env = environment(subject, member_fields, org_fields, None)
-    member_filter = None
-    if "members" in header:
-        if subject != "member":
-            c.report(
-                "DJ104",
-                ("ruleset", "members"),
-                "members = … chooses the members a member ruleset rates; this ruleset "
-                "rates organizations",
-                "members = … 用于选择党员规则集考核的党员；本规则集考核的是党组织",
-                "use organizations = [...] to choose kinds of organization",
-                "请用 organizations = [...] 选择党组织类型",
-            )
-        else:
-            member_filter = c.condition(
-                header["members"],
-                ("ruleset", "members"),
-                env,
-                {"member": member_fields, "organization": org_fields},
-            )
+    member_filter = _member_filter(c, header, subject, env, fields)
     verdict_env = {**env, **verdict_environment(measure_types(measures))}
-    fields = {"member": member_fields, "organization": org_fields}
     flags = compile_flags(c, top.get("flags", []), verdict_env, fields)
     stars = compile_stars(c, top["stars"], verdict_env, fields) if "stars" in top else None
     tiers = compile_tiers(c, top["tiers"], verdict_env, fields) if "tiers" in top else None
@@ -185,7 +89,7 @@ def compile_document(c: Checker, document: Mapping[str, Any], sha256: str) -> Ru
         description=header.get("description", ""),
         in_force_from=start,
         in_force_until=until,
-        base=score.get("base", Decimal(0)),
+        base=base,
         min=low,
         max=high,
         event_types={
@@ -209,6 +113,122 @@ def compile_document(c: Checker, document: Mapping[str, Any], sha256: str) -> Ru
         selection=selection,
         tests=compile_tests(c, top.get("tests", [])),
     )
+
+
+def _subject(c: Checker, header: Mapping[str, Any]) -> str:
+    subject: str = header.get("subject", "member")
+    if "subject" in header and subject not in SUBJECTS:
+        hint, hint_zh = suggestion(subject, SUBJECTS)
+        c.report(
+            "DJ104",
+            ("ruleset", "subject"),
+            f'subject must be "member" or "organization", got "{subject}"',
+            f"subject 应为 member（党员）或 organization（党组织），实际为“{subject}”",
+            hint,
+            hint_zh,
+            at_value=True,
+        )
+        subject = "member"
+    return subject
+
+
+def _in_force(c: Checker, header: Mapping[str, Any]) -> tuple[dt.date | None, dt.date | None]:
+    in_force = (
+        c.table(header["in_force"], IN_FORCE, ("ruleset", "in_force"))
+        if "in_force" in header
+        else {}
+    )
+    start, until = in_force.get("from"), in_force.get("until")
+    if start is not None and until is not None and until < start:
+        c.report(
+            "DJ112",
+            ("ruleset", "in_force", "until"),
+            f"in_force ends ({until}) before it starts ({start})",
+            f"生效期的结束日期（{until}）早于开始日期（{start}）",
+            "swap the two dates",
+            "请交换两个日期",
+            at_value=True,
+        )
+    return start, until
+
+
+def _score(c: Checker, top: Mapping[str, Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """The base score and the bounds of the total (score.base, score.min, score.max)."""
+    score = c.table(top["score"], SCORE, ("score",)) if "score" in top else {}
+    low, high = score.get("min"), score.get("max")
+    base: Decimal = score.get("base", Decimal(0))
+    if (low is not None and base < low) or (high is not None and base > high):
+        c.report(
+            "DJ104",
+            ("score", "base"),
+            f"score.base ({base}) lies outside score.min..score.max "
+            f"({low if low is not None else '…'}..{high if high is not None else '…'})",
+            f"score.base（{base}）不在 score.min..score.max 范围内",
+            "make the base a score the card allows",
+            "基础分须在总分允许的范围内",
+            at_value=True,
+        )
+    if low is not None and high is not None and high < low:
+        c.report(
+            "DJ104",
+            ("score", "max"),
+            f"score.max ({high}) is below score.min ({low})",
+            f"score.max（{high}）小于 score.min（{low}）",
+            at_value=True,
+        )
+    return base, low, high
+
+
+def _organization_kinds(c: Checker, header: Mapping[str, Any], subject: str) -> tuple[str, ...]:
+    """``organizations = [...]``: the kinds of organization an organization ruleset rates."""
+    kinds = tuple(header.get("organizations", ()))
+    if kinds and subject == "member":
+        c.report(
+            "DJ104",
+            ("ruleset", "organizations"),
+            "organizations = [...] chooses the kinds of organization an organization "
+            "ruleset rates; this ruleset rates members",
+            "organizations = [...] 用于选择党组织规则集考核的党组织类型；本规则集考核的是党员",
+            "to choose members, write members = '\"联系干部\" in member.roles'",
+            "如需选择党员，请写 members = '\"联系干部\" in member.roles'",
+        )
+    for index, kind in enumerate(kinds):
+        if kind not in ORGANIZATION_KINDS:
+            hint, hint_zh = suggestion(kind, ORGANIZATION_KINDS)
+            c.report(
+                "DJ104",
+                ("ruleset", "organizations", index),
+                f'"{kind}" is not a kind of organization',
+                f"“{kind}”不是党组织类型",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+    return kinds
+
+
+def _member_filter(
+    c: Checker,
+    header: Mapping[str, Any],
+    subject: str,
+    env: Mapping[str, Mapping[str, str]],
+    fields: Mapping[str, Mapping[str, FieldSpec]],
+) -> Condition | None:
+    """``members = "…"``: which members a member ruleset rates."""
+    if "members" not in header:
+        return None
+    if subject != "member":
+        c.report(
+            "DJ104",
+            ("ruleset", "members"),
+            "members = … chooses the members a member ruleset rates; this ruleset "
+            "rates organizations",
+            "members = … 用于选择党员规则集考核的党员；本规则集考核的是党组织",
+            "use organizations = [...] to choose kinds of organization",
+            "请用 organizations = [...] 选择党组织类型",
+        )
+        return None
+    return c.condition(header["members"], ("ruleset", "members"), env, fields)
 
 
 def check_veto_grades(

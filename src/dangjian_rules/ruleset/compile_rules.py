@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+import attrs
 
 from dangjian_rules.errors import suggestion
 from dangjian_rules.model.fields import EventType, FieldSpec
@@ -12,8 +14,9 @@ from dangjian_rules.model.period import PER_WINDOW_ZH, WINDOW_KINDS
 from dangjian_rules.ruleset.compiled import (
     Category,
 )
+from dangjian_rules.ruleset.expr import Condition, Environment
 from dangjian_rules.ruleset.measures import Measure, MeasureBuildContext, MeasureKind
-from dangjian_rules.ruleset.rules import BuildContext, Cap, Rule, RuleKind, RuleOptionError
+from dangjian_rules.ruleset.rules import BuildContext, Cap, Option, Rule, RuleKind, RuleOptionError
 from dangjian_rules.ruleset.spec import (
     CAP,
     CATEGORY,
@@ -21,6 +24,7 @@ from dangjian_rules.ruleset.spec import (
     OPTION_TYPES,
     RULE_COMMON,
     Checker,
+    KeySpec,
     PathT,
     environment,
     path_text,
@@ -127,326 +131,338 @@ def measure_types(measures: Sequence[Measure]) -> dict[str, str]:
     return types
 
 
-def compile_measures(
-    c: Checker,
-    raw: list[Any],
-    subject: str,
-    event_types: Mapping[str, EventType],
-    member_fields: Mapping[str, FieldSpec],
-    org_fields: Mapping[str, FieldSpec],
-) -> list[Measure]:
+@attrs.frozen
+class Declared:
+    """What a ruleset declares that its measures and rules may read."""
+
+    subject: str
+    event_types: Mapping[str, EventType]
+    member_fields: Mapping[str, FieldSpec]
+    org_fields: Mapping[str, FieldSpec]
+
+    def environment(self, event_fields: Mapping[str, FieldSpec] | None) -> Environment:
+        return environment(self.subject, self.member_fields, self.org_fields, event_fields)
+
+
+def compile_measures(c: Checker, raw: list[Any], declared: Declared) -> list[Measure]:
     c.unique(raw, "measures")
     built: list[Measure] = []
     for index, item in enumerate(raw):
-        path: PathT = ("measures", index)
-        if not isinstance(item, dict):
-            c.table(item, MEASURE_COMMON, path)
-            continue
-        kind_name = item.get("kind")
-        kind: MeasureKind | None = None
-        if isinstance(kind_name, str):
-            kind = c.vocabulary.measure_kinds.get(kind_name)
-            if kind is None:
-                hint, hint_zh = suggestion(kind_name, c.vocabulary.measure_kinds)
-                c.report(
-                    "DJ111",
-                    (*path, "kind"),
-                    f'unknown measure kind "{kind_name}"',
-                    f"未知的指标类型“{kind_name}”",
-                    hint,
-                    hint_zh,
-                    at_value=True,
-                )
-        spec = dict(MEASURE_COMMON)
-        if kind is not None:
-            if not kind.uses_events:
-                spec.pop("on")
-                spec.pop("when")
-            for option in kind.options:
-                spec[option.name] = (OPTION_TYPES[option.type], option.required)
-        else:
-            spec.update({k: ("any", False) for k in item if k not in MEASURE_COMMON})
-        entry = c.table(item, spec, path)
-        if kind is None or "id" not in entry:
-            continue
-        on: list[str] = entry.get("on", [])
-        if kind.uses_events and not on and "on" not in item:
-            c.report(
-                "DJ102",
-                path,
-                f'measures[{index}] is missing the required key "on"',
-                f"measures[{index}] 缺少必填的键“on”",
-                'add on = "<event type>"',
-                '请补充 on = "<活动类型>"',
-            )
-        for position, type_id in enumerate(on):
-            if type_id not in event_types:
-                hint, hint_zh = suggestion(
-                    type_id,
-                    event_types,
-                    (
-                        f"declare it as [event_types.{type_id}]",
-                        f"请声明 [event_types.{type_id}]",
-                    ),
-                )
-                c.report(
-                    "DJ106",
-                    (*path, "on", position) if isinstance(item.get("on"), list) else (*path, "on"),
-                    f'measure "{entry["id"]}" is on event type "{type_id}", which is not declared',
-                    f"指标“{entry['id']}”引用了未声明的活动类型“{type_id}”",
-                    hint,
-                    hint_zh,
-                    at_value=True,
-                )
-        known = [t for t in on if t in event_types]
-        condition = None
-        shared: dict[str, FieldSpec] = {}
-        if known:
-            shared = dict(event_types[known[0]].fields)
-            for type_id in known[1:]:
-                other = event_types[type_id].fields
-                shared = {
-                    k: v
-                    for k, v in shared.items()
-                    if k in other and (other[k].type, other[k].values) == (v.type, v.values)
-                }
-        if "when" in entry and known:
-            env = environment(subject, member_fields, org_fields, shared)
-            declared = {"event": shared, "member": member_fields, "organization": org_fields}
-            condition = c.condition(entry["when"], (*path, "when"), env, declared)
-        options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
-        if any(o.name in item and o.name not in entry for o in kind.options):
-            continue  # a badly typed option was reported; building would mislead
-        negative = [
-            o
-            for o in kind.options
-            if o.type == "positive_decimal"
-            and options.get(o.name) is not None
-            and options[o.name] <= 0
-        ]
-        for option in negative:
-            shown = path_text((*path, option.name))
-            c.report(
-                "DJ104",
-                (*path, option.name),
-                f"{shown} must be greater than 0 (got {options[option.name]})",
-                f"{shown} 应大于 0（实际为 {options[option.name]}）",
-                at_value=True,
-            )
-        if negative:
-            continue
-        context = MeasureBuildContext(
-            measure_id=entry["id"],
-            subject=subject,
-            earlier={m.id: (m.type, m.parts) for m in built},
-            quantity_units={t: event_types[t].quantity for t in known},
-            event_fields=shared,
-            environment=environment(subject, member_fields, org_fields, shared),
-            functions=c.vocabulary.functions,
-        )
-        try:
-            with c.vocabulary.guard(f'building measure "{entry["id"]}" of kind "{kind.name}"'):
-                made = kind.build(options, context)
-        except RuleOptionError as exc:
-            c.report(
-                "DJ104",
-                (*path, exc.key) if exc.key else path,
-                exc.message,
-                exc.message_zh,
-                exc.hint,
-                exc.hint_zh,
-                at_value=exc.key is not None,
-            )
-            continue
-        built.append(
-            Measure(
-                id=entry["id"],
-                label=entry.get("label", entry["id"]),
-                kind=kind.name,
-                on=tuple(on),
-                condition=condition,
-                compute=made.compute,
-                type=made.type,
-                parts=made.parts,
-                needs=made.needs,
-            )
-        )
+        measure = _measure(c, item, ("measures", index), declared, built)
+        if measure is not None:
+            built.append(measure)
     return built
+
+
+def _measure(
+    c: Checker, item: object, path: PathT, declared: Declared, earlier: Sequence[Measure]
+) -> Measure | None:
+    kinds = c.vocabulary.measure_kinds
+    entry, kind = _entry_of_kind(c, item, path, MEASURE_COMMON, kinds, ("on", "when"))
+    if kind is None or "id" not in entry:
+        return None
+    assert isinstance(item, dict)
+    on: list[str] = entry.get("on", [])
+    if kind.uses_events and not on and "on" not in item:
+        c.report(
+            "DJ102",
+            path,
+            f'{path_text(path)} is missing the required key "on"',
+            f"{path_text(path)} 缺少必填的键“on”",
+            'add on = "<event type>"',
+            '请补充 on = "<活动类型>"',
+        )
+    known = _known_event_types(c, item, entry, path, declared.event_types)
+    shared = _shared_fields(declared.event_types, known)
+    condition = _event_condition(c, entry, path, declared, shared) if known else None
+    options = _options(c, item, entry, kind.options, path)
+    if options is None:
+        return None
+    context = MeasureBuildContext(
+        measure_id=entry["id"],
+        subject=declared.subject,
+        earlier={m.id: (m.type, m.parts) for m in earlier},
+        quantity_units={t: declared.event_types[t].quantity for t in known},
+        event_fields=shared,
+        environment=declared.environment(shared),
+        functions=c.vocabulary.functions,
+    )
+    try:
+        with c.vocabulary.guard(f'building measure "{entry["id"]}" of kind "{kind.name}"'):
+            made = kind.build(options, context)
+    except RuleOptionError as exc:
+        _option_error(c, exc, path, at_value=exc.key is not None)
+        return None
+    return Measure(
+        id=entry["id"],
+        label=entry.get("label", entry["id"]),
+        kind=kind.name,
+        on=tuple(on),
+        condition=condition,
+        compute=made.compute,
+        type=made.type,
+        parts=made.parts,
+        needs=made.needs,
+    )
 
 
 def compile_rules(
     c: Checker,
     raw: list[Any],
-    subject: str,
-    event_types: Mapping[str, EventType],
-    member_fields: Mapping[str, FieldSpec],
-    org_fields: Mapping[str, FieldSpec],
+    declared: Declared,
     categories: Sequence[Category],
     measure_types: Mapping[str, str],
 ) -> list[tuple[int, Rule]]:
     """The rules that built, each with its index in the document."""
     c.unique(raw, "rules")
-    category_ids = [c.id for c in categories]
+    category_ids = [category.id for category in categories]
     rules: list[tuple[int, Rule]] = []
     for index, item in enumerate(raw):
-        path: PathT = ("rules", index)
-        if not isinstance(item, dict):
-            c.table(item, RULE_COMMON, path)
-            continue
-        kind_name = item.get("kind")
-        kind: RuleKind | None = None
-        if isinstance(kind_name, str):
-            kind = c.vocabulary.rule_kinds.get(kind_name)
-            if kind is None:
-                hint, hint_zh = suggestion(kind_name, c.vocabulary.rule_kinds)
-                c.report(
-                    "DJ111",
-                    (*path, "kind"),
-                    f'unknown rule kind "{kind_name}"',
-                    f"未知的规则类型“{kind_name}”",
-                    hint,
-                    hint_zh,
-                    at_value=True,
-                )
-        spec = dict(RULE_COMMON)
-        if kind is not None and not kind.uses_events:
-            for key in ("on", "when", "caps"):
-                spec.pop(key)
-        if kind is not None:
-            for option in kind.options:
-                spec[option.name] = (OPTION_TYPES[option.type], option.required)
-        else:  # the kind's own keys are unknown: report the kind, not each of its keys
-            spec.update({k: ("any", False) for k in item if k not in RULE_COMMON})
-        entry = c.table(item, spec, path)
-        if kind is None or "id" not in entry:
-            continue
-        category = entry.get("category")
-        if category is not None and category not in category_ids:
-            hint, hint_zh = suggestion(
-                category,
-                category_ids,
-                ("declare it under [[categories]]", "请在 [[categories]] 中声明"),
-            )
-            c.report(
-                "DJ106",
-                (*path, "category"),
-                f'rule "{entry["id"]}" names category "{category}", which is not declared',
-                f"规则“{entry['id']}”引用了未声明的类别“{category}”",
-                hint,
-                hint_zh,
-                at_value=True,
-            )
-        on: list[str] = entry.get("on", [])
-        unknown = [t for t in on if t not in event_types]
-        for type_id in unknown:
-            hint, hint_zh = suggestion(
-                type_id,
-                event_types,
-                (f"declare it as [event_types.{type_id}]", f"请声明 [event_types.{type_id}]"),
-            )
-            where: PathT = (*path, "on")
-            if isinstance(item.get("on"), list):
-                where = (*path, "on", item["on"].index(type_id))
-            c.report(
-                "DJ106",
-                where,
-                f'rule "{entry["id"]}" is on event type "{type_id}", which is not declared',
-                f"规则“{entry['id']}”引用了未声明的活动类型“{type_id}”",
-                hint,
-                hint_zh,
-                at_value=True,
-            )
-        known = [t for t in on if t in event_types]
-        if "on" in entry and not on:
-            c.report(
-                "DJ104",
-                (*path, "on"),
-                f'rule "{entry["id"]}" is on no event type',
-                f"规则“{entry['id']}”未指定活动类型",
-                'write on = "<event type>"',
-                '请写 on = "<活动类型>"',
-                at_value=True,
-            )
-        condition = None
-        if "when" in entry and known:
-            # A condition may read the fields every one of its event types declares.
-            shared = dict(event_types[known[0]].fields)
-            for type_id in known[1:]:
-                other = event_types[type_id].fields
-                shared = {
-                    k: v
-                    for k, v in shared.items()
-                    if k in other and (other[k].type, other[k].values) == (v.type, v.values)
-                }
-            env = environment(subject, member_fields, org_fields, shared)
-            declared = {"event": shared, "member": member_fields, "organization": org_fields}
-            condition = c.condition(entry["when"], (*path, "when"), env, declared)
-        options = {o.name: entry[o.name] for o in kind.options if o.name in entry}
-        # An option that failed its type check was reported; building without it
-        # would only add a second, misleading problem.
-        bad_option = any(o.name in item and o.name not in entry for o in kind.options)
-        for option in kind.options:
-            value = options.get(option.name)
-            if option.type == "positive_decimal" and value is not None and value <= 0:
-                bad_option = True
-                shown = path_text((*path, option.name))
-                c.report(
-                    "DJ104",
-                    (*path, option.name),
-                    f"{shown} must be greater than 0 (got {value})",
-                    f"{shown} 应大于 0（实际为 {value}）",
-                    'a deduction is written as a positive number under kind = "deduction"',
-                    '扣分请写正数并使用 kind = "deduction"',
-                    at_value=True,
-                )
-        if bad_option:
-            compile_caps(c, entry.get("caps", []), (*path, "caps"))
-            continue
-        try:
-            with c.vocabulary.guard(f'building rule "{entry["id"]}" of kind "{kind.name}"'):
-                award = kind.build(
-                    options,
-                    BuildContext(
-                        rule_id=entry["id"],
-                        quantity_units={t: event_types[t].quantity for t in known},
-                        measures=measure_types,
-                    ),
-                )
-        except RuleOptionError as exc:
-            compile_caps(c, entry.get("caps", []), (*path, "caps"))
-            c.report(
-                "DJ104",
-                (*path, exc.key) if exc.key else path,
-                exc.message,
-                exc.message_zh,
-                exc.hint,
-                exc.hint_zh,
-            )
-            continue
-        largest = award.largest if award.effect != "veto" else None
-        caps = compile_caps(c, entry.get("caps", []), (*path, "caps"), largest)
-        if award.effect == "veto" and caps:
-            c.report(
-                "DJ104",
-                (*path, "caps"),
-                "a veto rule cannot have caps",
-                "一票否决规则不能设封顶",
-                "remove caps",
-                "请删除 caps",
-            )
-        rules.append(
-            (
-                index,
-                Rule(
-                    id=entry["id"],
-                    label=entry.get("label", entry["id"]),
-                    kind=kind.name,
-                    category=category if category in category_ids else None,
-                    on=tuple(on),
-                    condition=condition,
-                    caps=caps,
-                    award=award,
-                ),
-            )
-        )
+        rule = _rule(c, item, ("rules", index), declared, category_ids, measure_types)
+        if rule is not None:
+            rules.append((index, rule))
     return rules
+
+
+def _rule(
+    c: Checker,
+    item: object,
+    path: PathT,
+    declared: Declared,
+    category_ids: Sequence[str],
+    measure_types: Mapping[str, str],
+) -> Rule | None:
+    kinds = c.vocabulary.rule_kinds
+    entry, kind = _entry_of_kind(c, item, path, RULE_COMMON, kinds, ("on", "when", "caps"))
+    if kind is None or "id" not in entry:
+        return None
+    assert isinstance(item, dict)
+    category = entry.get("category")
+    if category is not None and category not in category_ids:
+        hint, hint_zh = suggestion(
+            category,
+            category_ids,
+            ("declare it under [[categories]]", "请在 [[categories]] 中声明"),
+        )
+        c.report(
+            "DJ106",
+            (*path, "category"),
+            f'rule "{entry["id"]}" names category "{category}", which is not declared',
+            f"规则“{entry['id']}”引用了未声明的类别“{category}”",
+            hint,
+            hint_zh,
+            at_value=True,
+        )
+    known = _known_event_types(c, item, entry, path, declared.event_types)
+    if "on" in entry and not entry["on"]:
+        c.report(
+            "DJ104",
+            (*path, "on"),
+            f'rule "{entry["id"]}" is on no event type',
+            f"规则“{entry['id']}”未指定活动类型",
+            'write on = "<event type>"',
+            '请写 on = "<活动类型>"',
+            at_value=True,
+        )
+    shared = _shared_fields(declared.event_types, known)
+    condition = _event_condition(c, entry, path, declared, shared) if known else None
+    options = _options(
+        c,
+        item,
+        entry,
+        kind.options,
+        path,
+        (
+            'a deduction is written as a positive number under kind = "deduction"',
+            '扣分请写正数并使用 kind = "deduction"',
+        ),
+    )
+    if options is None:
+        compile_caps(c, entry.get("caps", []), (*path, "caps"))
+        return None
+    context = BuildContext(
+        rule_id=entry["id"],
+        quantity_units={t: declared.event_types[t].quantity for t in known},
+        measures=measure_types,
+    )
+    try:
+        with c.vocabulary.guard(f'building rule "{entry["id"]}" of kind "{kind.name}"'):
+            award = kind.build(options, context)
+    except RuleOptionError as exc:
+        compile_caps(c, entry.get("caps", []), (*path, "caps"))
+        _option_error(c, exc, path, at_value=False)
+        return None
+    largest = award.largest if award.effect != "veto" else None
+    caps = compile_caps(c, entry.get("caps", []), (*path, "caps"), largest)
+    if award.effect == "veto" and caps:
+        c.report(
+            "DJ104",
+            (*path, "caps"),
+            "a veto rule cannot have caps",
+            "一票否决规则不能设封顶",
+            "remove caps",
+            "请删除 caps",
+        )
+    return Rule(
+        id=entry["id"],
+        label=entry.get("label", entry["id"]),
+        kind=kind.name,
+        category=category if category in category_ids else None,
+        on=tuple(entry.get("on", [])),
+        condition=condition,
+        caps=caps,
+        award=award,
+    )
+
+
+_Kind = TypeVar("_Kind", RuleKind, MeasureKind)
+
+#: How an unknown kind is named, in English and Chinese.
+_KIND_WORDS = {"rules": ("rule kind", "规则类型"), "measures": ("measure kind", "指标类型")}
+
+
+def _entry_of_kind(
+    c: Checker,
+    item: object,
+    path: PathT,
+    common: KeySpec,
+    kinds: Mapping[str, _Kind],
+    event_keys: Sequence[str],
+) -> tuple[dict[str, Any], _Kind | None]:
+    """The checked keys of a rule or measure and its kind: the keys every entry has,
+    the kind's own options, and (for kinds that take events) ``event_keys``."""
+    if not isinstance(item, dict):
+        c.table(item, common, path)
+        return {}, None
+    kind_name = item.get("kind")
+    kind: _Kind | None = None
+    if isinstance(kind_name, str):
+        kind = kinds.get(kind_name)
+        if kind is None:
+            word, word_zh = _KIND_WORDS[str(path[0])]
+            hint, hint_zh = suggestion(kind_name, kinds)
+            c.report(
+                "DJ111",
+                (*path, "kind"),
+                f'unknown {word} "{kind_name}"',
+                f"未知的{word_zh}“{kind_name}”",
+                hint,
+                hint_zh,
+                at_value=True,
+            )
+    spec = dict(common)
+    if kind is None:  # the kind's own keys are unknown: report the kind, not each of its keys
+        spec.update({k: ("any", False) for k in item if k not in common})
+    else:
+        if not kind.uses_events:
+            for key in event_keys:
+                spec.pop(key)
+        for option in kind.options:
+            spec[option.name] = (OPTION_TYPES[option.type], option.required)
+    return c.table(item, spec, path), kind
+
+
+def _known_event_types(
+    c: Checker,
+    item: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    path: PathT,
+    event_types: Mapping[str, EventType],
+) -> list[str]:
+    """The declared event types among ``on``; the others reported."""
+    on: list[str] = entry.get("on", [])
+    owner, owner_zh = ("rule", "规则") if path[0] == "rules" else ("measure", "指标")
+    for position, type_id in enumerate(on):
+        if type_id in event_types:
+            continue
+        hint, hint_zh = suggestion(
+            type_id,
+            event_types,
+            (f"declare it as [event_types.{type_id}]", f"请声明 [event_types.{type_id}]"),
+        )
+        listed = isinstance(item.get("on"), list)
+        c.report(
+            "DJ106",
+            (*path, "on", position) if listed else (*path, "on"),
+            f'{owner} "{entry["id"]}" is on event type "{type_id}", which is not declared',
+            f"{owner_zh}“{entry['id']}”引用了未声明的活动类型“{type_id}”",
+            hint,
+            hint_zh,
+            at_value=True,
+        )
+    return [t for t in on if t in event_types]
+
+
+def _shared_fields(
+    event_types: Mapping[str, EventType], known: Sequence[str]
+) -> dict[str, FieldSpec]:
+    """The fields every one of ``known`` declares alike: what a condition on them may read."""
+    if not known:
+        return {}
+    shared = dict(event_types[known[0]].fields)
+    for type_id in known[1:]:
+        other = event_types[type_id].fields
+        shared = {
+            k: v
+            for k, v in shared.items()
+            if k in other and (other[k].type, other[k].values) == (v.type, v.values)
+        }
+    return shared
+
+
+def _event_condition(
+    c: Checker,
+    entry: Mapping[str, Any],
+    path: PathT,
+    declared: Declared,
+    shared: Mapping[str, FieldSpec],
+) -> Condition | None:
+    if "when" not in entry:
+        return None
+    fields = {
+        "event": shared,
+        "member": declared.member_fields,
+        "organization": declared.org_fields,
+    }
+    return c.condition(entry["when"], (*path, "when"), declared.environment(shared), fields)
+
+
+def _options(
+    c: Checker,
+    item: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    options: Sequence[Option],
+    path: PathT,
+    hint: tuple[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """The kind's options, or None if one was badly typed or not positive (reported:
+    building without it would only add a second, misleading problem)."""
+    given = {o.name: entry[o.name] for o in options if o.name in entry}
+    bad = any(o.name in item and o.name not in entry for o in options)
+    for option in options:
+        value = given.get(option.name)
+        if option.type == "positive_decimal" and value is not None and value <= 0:
+            bad = True
+            shown = path_text((*path, option.name))
+            c.report(
+                "DJ104",
+                (*path, option.name),
+                f"{shown} must be greater than 0 (got {value})",
+                f"{shown} 应大于 0（实际为 {value}）",
+                *(hint or ()),
+                at_value=True,
+            )
+    return None if bad else given
+
+
+def _option_error(c: Checker, exc: RuleOptionError, path: PathT, *, at_value: bool) -> None:
+    """A kind's own complaint about its options, at the option it names."""
+    c.report(
+        "DJ104",
+        (*path, exc.key) if exc.key else path,
+        exc.message,
+        exc.message_zh,
+        exc.hint,
+        exc.hint_zh,
+        at_value=at_value,
+    )

@@ -57,37 +57,8 @@ def compile_grades(
         entry = c.table(item, GRADES, path)
         if "id" not in entry:
             continue
-        bands: list[GradeBand] = []
-        for band_index, band in enumerate(entry.get("bands", [])):
-            band_entry = c.table(band, BAND, (*path, "bands", band_index))
-            if "grade" in band_entry and "min" in band_entry:
-                bands.append(GradeBand(band_entry["grade"], band_entry["min"]))
-        for band_index in range(1, len(bands)):
-            if bands[band_index].min >= bands[band_index - 1].min:
-                c.report(
-                    "DJ109",
-                    (*path, "bands", band_index, "min"),
-                    f'grade "{bands[band_index].grade}" (min {bands[band_index].min}) must '
-                    f'have a lower min than "{bands[band_index - 1].grade}" '
-                    f"(min {bands[band_index - 1].min})",
-                    f"等次“{bands[band_index].grade}”的下限（{bands[band_index].min}）应低于"
-                    f"“{bands[band_index - 1].grade}”（{bands[band_index - 1].min}）",
-                    "list the bands from the highest grade to the lowest",
-                    "请按从高到低的顺序列出等次",
-                    at_value=True,
-                )
+        bands = _bands(c, entry, path)
         names = [b.grade for b in bands]
-        for band_index, name in enumerate(names):
-            if name in names[:band_index]:
-                c.report(
-                    "DJ105",
-                    (*path, "bands", band_index, "grade"),
-                    f'grade "{name}" appears twice in scale "{entry["id"]}"',
-                    f"等次“{name}”在等次表“{entry['id']}”中重复出现",
-                    "give each band its own grade",
-                    "每个等次只能出现一次",
-                    at_value=True,
-                )
         veto = entry.get("veto")
         if veto is not None and veto not in names:
             hint, hint_zh = suggestion(veto, names)
@@ -124,7 +95,7 @@ def compile_grades(
                 label=entry.get("label", entry["id"]),
                 applies=applies,
                 veto=veto,
-                bands=tuple(bands),
+                bands=bands,
             )
         )
     if scales and all(scale.applies is not None for scale in scales):
@@ -138,6 +109,42 @@ def compile_grades(
             severity="warning",
         )
     return scales
+
+
+def _bands(c: Checker, entry: Mapping[str, Any], path: PathT) -> tuple[GradeBand, ...]:
+    """A scale's bands, highest grade first, each grade once."""
+    bands: list[GradeBand] = []
+    for band_index, band in enumerate(entry.get("bands", [])):
+        band_entry = c.table(band, BAND, (*path, "bands", band_index))
+        if "grade" in band_entry and "min" in band_entry:
+            bands.append(GradeBand(band_entry["grade"], band_entry["min"]))
+    for band_index in range(1, len(bands)):
+        if bands[band_index].min >= bands[band_index - 1].min:
+            c.report(
+                "DJ109",
+                (*path, "bands", band_index, "min"),
+                f'grade "{bands[band_index].grade}" (min {bands[band_index].min}) must '
+                f'have a lower min than "{bands[band_index - 1].grade}" '
+                f"(min {bands[band_index - 1].min})",
+                f"等次“{bands[band_index].grade}”的下限（{bands[band_index].min}）应低于"
+                f"“{bands[band_index - 1].grade}”（{bands[band_index - 1].min}）",
+                "list the bands from the highest grade to the lowest",
+                "请按从高到低的顺序列出等次",
+                at_value=True,
+            )
+    names = [b.grade for b in bands]
+    for band_index, name in enumerate(names):
+        if name in names[:band_index]:
+            c.report(
+                "DJ105",
+                (*path, "bands", band_index, "grade"),
+                f'grade "{name}" appears twice in scale "{entry["id"]}"',
+                f"等次“{name}”在等次表“{entry['id']}”中重复出现",
+                "give each band its own grade",
+                "每个等次只能出现一次",
+                at_value=True,
+            )
+    return tuple(bands)
 
 
 def compile_criterion(
@@ -240,6 +247,36 @@ def compile_stars(
             at_value=True,
         )
         return None
+    criteria = _star_criteria(c, entry, mode, env, fields)
+    requires = None
+    if "requires" in entry:
+        requires = c.condition(entry["requires"], (*path, "requires"), env, fields)
+    highest = len(criteria) if mode == "named" else max((k.stars for k in criteria), default=0)
+    quotas = _quotas(c, entry.get("quota", []), highest)
+    rank_by = compile_rank_keys(
+        c, entry.get("rank_by", ["result.score desc"]), (*path, "rank_by"), env
+    )
+    return StarsSpec(
+        mode=mode,
+        criteria=tuple(criteria),
+        requires=requires,
+        max_up=c.whole(entry.get("max_up"), (*path, "max_up")),
+        max_down=c.whole(entry.get("max_down"), (*path, "max_down")),
+        quotas=quotas,
+        rank_by=rank_by,
+        strip_on_veto=entry.get("strip_on_veto", True),
+    )
+
+
+def _star_criteria(
+    c: Checker,
+    entry: Mapping[str, Any],
+    mode: str,
+    env: Mapping[str, Mapping[str, str]],
+    fields: Mapping[str, Mapping[str, FieldSpec]],
+) -> list[CriterionSpec]:
+    """The star levels (cumulative: 1, 2, 3 … in order) or the named stars."""
+    path: PathT = ("stars",)
     key = "levels" if mode == "cumulative" else "named"
     other = "named" if mode == "cumulative" else "levels"
     if other in entry:
@@ -283,21 +320,22 @@ def compile_stars(
                     at_value=True,
                 )
                 break
-    requires = None
-    if "requires" in entry:
-        requires = c.condition(entry["requires"], (*path, "requires"), env, fields)
+    return criteria
+
+
+def _quotas(c: Checker, raw: list[Any], highest: int) -> tuple[Quota, ...]:
+    """``[[stars.quota]]``: at most this share of subjects gets this many stars."""
     quotas: list[Quota] = []
-    highest = len(criteria) if mode == "named" else max((c.stars for c in criteria), default=0)
-    for index, item in enumerate(entry.get("quota", [])):
-        quota = c.table(item, QUOTA, (*path, "quota", index))
-        stars_at = c.whole(quota.get("stars"), (*path, "quota", index, "stars"), 1)
+    for index, item in enumerate(raw):
+        quota = c.table(item, QUOTA, ("stars", "quota", index))
+        stars_at = c.whole(quota.get("stars"), ("stars", "quota", index, "stars"), 1)
         share = quota.get("at_most")
         if stars_at is None or share is None:
             continue
         if not Decimal(0) <= share <= 1:
             c.report(
                 "DJ104",
-                (*path, "quota", index, "at_most"),
+                ("stars", "quota", index, "at_most"),
                 f"a quota is a share between 0 and 1 (0.1 for 10%), got {share}",
                 f"名额比例应在 0 到 1 之间（10% 写作 0.1），实际为 {share}",
                 at_value=True,
@@ -306,26 +344,14 @@ def compile_stars(
         if stars_at > highest:
             c.report(
                 "DJ106",
-                (*path, "quota", index, "stars"),
+                ("stars", "quota", index, "stars"),
                 f"quota for {stars_at} stars, but at most {highest} can be earned",
                 f"为 {stars_at} 星设了名额，但最多只能评 {highest} 星",
                 at_value=True,
             )
             continue
         quotas.append(Quota(stars_at, share))
-    rank_by = compile_rank_keys(
-        c, entry.get("rank_by", ["result.score desc"]), (*path, "rank_by"), env
-    )
-    return StarsSpec(
-        mode=mode,
-        criteria=tuple(criteria),
-        requires=requires,
-        max_up=c.whole(entry.get("max_up"), (*path, "max_up")),
-        max_down=c.whole(entry.get("max_down"), (*path, "max_down")),
-        quotas=tuple(quotas),
-        rank_by=rank_by,
-        strip_on_veto=entry.get("strip_on_veto", True),
-    )
+    return tuple(quotas)
 
 
 def compile_tiers(

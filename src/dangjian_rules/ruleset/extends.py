@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -188,120 +188,53 @@ def resolve(
     if not isinstance(parent_id, str):
         return document, [], []  # the type is reported by the ordinary checks
     if parent_id == own_id:
-        return (
-            document,
-            [],
-            [
-                Problem(
-                    code="DJ126",
-                    message=f'ruleset "{own_id}" extends itself',
-                    message_zh=f"规则集“{own_id}”继承了它自己",
-                    file=file,
-                    path="ruleset.extends",
-                    hint="name the baseline it builds on, or remove extends",
-                    hint_zh="请填写它所依据的基准规则集，或删除 extends",
-                )
-            ],
-        )
-    if parent_id in chain:
-        shown = " → ".join([*chain, str(own_id), parent_id])
-        return (
-            document,
-            [],
-            [
-                Problem(
-                    code="DJ126",
-                    message=f"rulesets extend each other in a circle: {shown}",
-                    message_zh=f"规则集之间循环继承：{shown}",
-                    file=file,
-                    path="ruleset.extends",
-                    hint="a baseline must not extend the rulesets built on it",
-                    hint_zh="基准规则集不能继承以它为基础的规则集",
-                )
-            ],
-        )
-    candidates = index.find(parent_id) if index is not None else []
-    in_force = header.get("in_force")
-    day = in_force.get("from") if isinstance(in_force, dict) else None
-    assert index is not None or not candidates
-    fitting = [c for c in candidates if index is not None and _covers(index.header(c) or {}, day)]
-    if len(fitting) != 1:
-        known = index.ids() if index is not None else []
-        hint, hint_zh = suggestion(
-            parent_id,
-            known,
+        problem = _extends_problem(
+            "DJ126",
+            file,
+            (f'ruleset "{own_id}" extends itself', f"规则集“{own_id}”继承了它自己"),
             (
-                "put it in this folder or the one above, or install the plugin that ships it",
-                "请将其放在同一文件夹或上一级文件夹中，或安装提供它的插件",
+                "name the baseline it builds on, or remove extends",
+                "请填写它所依据的基准规则集，或删除 extends",
             ),
         )
-        if fitting:
-            shown = ", ".join(os.fspath(c) for c in fitting)
-            if day is None:
-                message = (
-                    f'"{parent_id}" has several versions ({shown}); this ruleset needs an '
-                    "in_force.from date to choose one"
-                )
-                message_zh = f"“{parent_id}”有多个版本，本规则集须填写 in_force.from 以选定其一"
-                hint, hint_zh = (
-                    "add in_force = { from = 2015-01-01 } to [ruleset]",
-                    "请在 [ruleset] 中加 in_force = { from = 2015-01-01 }",
-                )
-            else:
-                message = f'several versions of "{parent_id}" are in force on {day}: {shown}'
-                message_zh = f"“{parent_id}”有多个版本在 {day} 生效"
-                hint, hint_zh = (
-                    "end the older baseline version before the newer one starts",
-                    "请让旧版本基准规则集在新版本生效前失效",
-                )
-        elif candidates:
-            dates = "; ".join(
-                f"{os.fspath(c)}: {_dates(index.header(c) if index is not None else None)}"
-                for c in candidates
-            )
-            message = f'no version of "{parent_id}" is in force on {day} ({dates})'
-            message_zh = f"“{parent_id}”没有在 {day} 生效的版本（{dates}）"
-            hint, hint_zh = (
-                "change this ruleset's in_force.from, or add a baseline version for that date",
-                "请修改本规则集的 in_force.from，或为该日期增加基准规则集版本",
-            )
-        else:
-            message = f'the baseline "{parent_id}" to extend was not found'
-            message_zh = f"找不到要继承的基准规则集“{parent_id}”"
-        return (
-            document,
-            [],
-            [
-                Problem(
-                    code="DJ127",
-                    message=message,
-                    message_zh=message_zh,
-                    file=file,
-                    path="ruleset.extends",
-                    hint=hint,
-                    hint_zh=hint_zh,
-                )
-            ],
+        return document, [], [problem]
+    if parent_id in chain:
+        shown = " → ".join([*chain, str(own_id), parent_id])
+        problem = _extends_problem(
+            "DJ126",
+            file,
+            (
+                f"rulesets extend each other in a circle: {shown}",
+                f"规则集之间循环继承：{shown}",
+            ),
+            (
+                "a baseline must not extend the rulesets built on it",
+                "基准规则集不能继承以它为基础的规则集",
+            ),
         )
+        return document, [], [problem]
+    in_force = header.get("in_force")
+    day = in_force.get("from") if isinstance(in_force, dict) else None
+    if index is None:
+        return document, [], [_unfitting(parent_id, [], [], day, None, file)]
+    candidates = index.find(parent_id)
+    fitting = [c for c in candidates if _covers(index.header(c) or {}, day)]
+    if len(fitting) != 1:
+        return document, [], [_unfitting(parent_id, candidates, fitting, day, index, file)]
     parent_file = fitting[0]
-    assert index is not None
     data = index.source(parent_file)
     try:
         parent_doc = tomli.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, tomli.TOMLDecodeError):
-        return (
-            document,
-            [],
-            [
-                Problem(
-                    code="DJ127",
-                    message=f'the baseline "{parent_id}" in {parent_file} does not load; check it',
-                    message_zh=f"基准规则集“{parent_id}”（{parent_file}）无法读取，请先检查它",
-                    file=file,
-                    path="ruleset.extends",
-                )
-            ],
+        problem = _extends_problem(
+            "DJ127",
+            file,
+            (
+                f'the baseline "{parent_id}" in {parent_file} does not load; check it',
+                f"基准规则集“{parent_id}”（{parent_file}）无法读取，请先检查它",
+            ),
         )
+        return document, [], [problem]
     parent_doc, above, problems = resolve(
         parent_doc, os.fspath(parent_file), index, (*chain, str(own_id))
     )
@@ -310,3 +243,81 @@ def resolve(
         [(parent_id, os.fspath(parent_file), data), *above],
         problems,
     )
+
+
+def _extends_problem(
+    code: str,
+    file: str,
+    message: tuple[str, str],
+    hint: tuple[str | None, str | None] = (None, None),
+) -> Problem:
+    """A problem with ``extends``: English and Chinese message, then hint."""
+    return Problem(
+        code=code,
+        message=message[0],
+        message_zh=message[1],
+        file=file,
+        path="ruleset.extends",
+        hint=hint[0],
+        hint_zh=hint[1],
+    )
+
+
+def _unfitting(
+    parent_id: str,
+    candidates: Sequence[Path],
+    fitting: Sequence[Path],
+    day: dt.date | None,
+    index: RulesetIndex | None,
+    file: str,
+) -> Problem:
+    """Why no single version of the baseline can be extended (DJ127)."""
+    known = index.ids() if index is not None else []
+    hint: tuple[str | None, str | None] = suggestion(
+        parent_id,
+        known,
+        (
+            "put it in this folder or the one above, or install the plugin that ships it",
+            "请将其放在同一文件夹或上一级文件夹中，或安装提供它的插件",
+        ),
+    )
+    if fitting:
+        shown = ", ".join(os.fspath(c) for c in fitting)
+        if day is None:
+            message = (
+                f'"{parent_id}" has several versions ({shown}); this ruleset needs an '
+                "in_force.from date to choose one",
+                f"“{parent_id}”有多个版本，本规则集须填写 in_force.from 以选定其一",
+            )
+            hint = (
+                "add in_force = { from = 2015-01-01 } to [ruleset]",
+                "请在 [ruleset] 中加 in_force = { from = 2015-01-01 }",
+            )
+        else:
+            message = (
+                f'several versions of "{parent_id}" are in force on {day}: {shown}',
+                f"“{parent_id}”有多个版本在 {day} 生效",
+            )
+            hint = (
+                "end the older baseline version before the newer one starts",
+                "请让旧版本基准规则集在新版本生效前失效",
+            )
+    elif candidates:
+        dates = "; ".join(
+            f"{os.fspath(c)}: {_dates(index.header(c) if index is not None else None)}"
+            for c in candidates
+        )
+        message = (
+            f'no version of "{parent_id}" is in force on {day} ({dates})',
+            f"“{parent_id}”没有在 {day} 生效的版本（{dates}）",
+        )
+        hint = (
+            "change this ruleset's in_force.from, or add a baseline version for that date",
+            "请修改本规则集的 in_force.from，或为该日期增加基准规则集版本",
+        )
+    else:
+        message = (
+            f'the baseline "{parent_id}" to extend was not found',
+            f"找不到要继承的基准规则集“{parent_id}”",
+        )
+    return _extends_problem("DJ127", file, message, hint)
