@@ -11,11 +11,11 @@ from dangjian_rules.ruleset.compiled import (
     TestCase,
 )
 from dangjian_rules.ruleset.spec import (
-    GIVEN,
-    PREVIOUS,
-    TEST,
     Checker,
+    GivenTable,
     PathT,
+    PreviousTable,
+    TestCaseTable,
 )
 
 
@@ -25,11 +25,11 @@ def compile_tests(c: Checker, raw: list[Any], prefix: PathT = ()) -> tuple[TestC
     names: dict[str, int] = {}
     for index, item in enumerate(raw):
         path: PathT = (*prefix, "tests", index)
-        entry = c.table(item, TEST, path)
+        entry = c.table(item, TestCaseTable, path)
         if "given" in entry:
-            c.table(entry["given"], GIVEN, (*path, "given"))
+            c.table(entry["given"], GivenTable, (*path, "given"))
         if "previous" in entry:
-            c.table(entry["previous"], PREVIOUS, (*path, "previous"))
+            c.table(entry["previous"], PreviousTable, (*path, "previous"))
         expect = entry.get("expect", {})
         for key in expect:
             if key not in EXPECT_KEYS:

@@ -35,15 +35,17 @@ from dangjian_rules.ruleset.expr import Condition
 from dangjian_rules.ruleset.rules import Rule
 from dangjian_rules.ruleset.spec import (
     EVENT_CORE_FIELDS,
-    EVENT_TYPE,
-    FIELD,
-    HEADER,
-    IN_FORCE,
-    SCORE,
     SUBJECTS,
-    TOP,
     Checker,
+    Document,
+    EventTypeTable,
+    FieldsTable,
+    FieldTable,
+    Header,
+    InForceTable,
     PathT,
+    ScoreTable,
+    Table,
     environment,
 )
 from dangjian_rules.ruleset.verdicts import (
@@ -53,8 +55,8 @@ from dangjian_rules.ruleset.verdicts import (
 
 def compile_document(c: Checker, document: Mapping[str, Any], sha256: str) -> Ruleset | None:
     """The whole ruleset, or None when the document has an error (each one reported)."""
-    top = c.table(dict(document), TOP, ())
-    header = c.table(top.get("ruleset", {}), HEADER, ("ruleset",)) if "ruleset" in top else {}
+    top = c.table(dict(document), Document, ())
+    header = c.table(top.get("ruleset", {}), Header, ("ruleset",)) if "ruleset" in top else {}
     subject = _subject(c, header)
     start, until = _in_force(c, header)
     base, low, high = _score(c, top)
@@ -134,7 +136,7 @@ def _subject(c: Checker, header: Mapping[str, Any]) -> str:
 
 def _in_force(c: Checker, header: Mapping[str, Any]) -> tuple[dt.date | None, dt.date | None]:
     in_force = (
-        c.table(header["in_force"], IN_FORCE, ("ruleset", "in_force"))
+        c.table(header["in_force"], InForceTable, ("ruleset", "in_force"))
         if "in_force" in header
         else {}
     )
@@ -154,7 +156,7 @@ def _in_force(c: Checker, header: Mapping[str, Any]) -> tuple[dt.date | None, dt
 
 def _score(c: Checker, top: Mapping[str, Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
     """The base score and the bounds of the total (score.base, score.min, score.max)."""
-    score = c.table(top["score"], SCORE, ("score",)) if "score" in top else {}
+    score = c.table(top["score"], ScoreTable, ("score",)) if "score" in top else {}
     low, high = score.get("min"), score.get("max")
     base: Decimal = score.get("base", Decimal(0))
     if (low is not None and base < low) or (high is not None and base > high):
@@ -297,12 +299,12 @@ def check_lowest_bands(
 def compile_field_specs(c: Checker, raw: object, path: PathT) -> dict[str, FieldSpec]:
     specs: dict[str, FieldSpec] = {}
     if not isinstance(raw, dict):
-        c.value(raw, "table", path)
+        c.value(raw, Table, path)
         return specs
     for name, definition in raw.items():
         if isinstance(definition, str):  # shorthand: late = "boolean"
             definition = {"type": definition}
-        entry = c.table(definition, FIELD, (*path, name))
+        entry = c.table(definition, FieldTable, (*path, name))
         kind = entry.get("type")
         if kind is None:
             continue
@@ -342,9 +344,7 @@ def compile_field_specs(c: Checker, raw: object, path: PathT) -> dict[str, Field
 def compile_declared_fields(
     c: Checker, raw: object
 ) -> tuple[dict[str, FieldSpec], dict[str, FieldSpec]]:
-    fields = c.table(
-        raw, {"member": ("table", False), "organization": ("table", False)}, ("fields",)
-    )
+    fields = c.table(raw, FieldsTable, ("fields",))
     return (
         compile_field_specs(c, fields.get("member", {}), ("fields", "member")),
         compile_field_specs(c, fields.get("organization", {}), ("fields", "organization")),
@@ -355,7 +355,7 @@ def compile_event_types(c: Checker, raw: Mapping[str, Any]) -> dict[str, EventTy
     declared: dict[str, EventType] = {}
     for type_id, definition in raw.items():
         path: PathT = ("event_types", type_id)
-        entry = c.table(definition, EVENT_TYPE, path)
+        entry = c.table(definition, EventTypeTable, path)
         fields = compile_field_specs(c, entry.get("fields", {}), (*path, "fields"))
         clash = sorted(set(fields) & set(EVENT_CORE_FIELDS))
         for name in clash:

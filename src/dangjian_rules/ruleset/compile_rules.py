@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_type_hints
 
 import attrs
 
@@ -18,15 +18,16 @@ from dangjian_rules.ruleset.expr import Condition, Environment
 from dangjian_rules.ruleset.measures import Measure, MeasureBuildContext, MeasureKind
 from dangjian_rules.ruleset.rules import BuildContext, Cap, Option, Rule, RuleKind, RuleOptionError
 from dangjian_rules.ruleset.spec import (
-    CAP,
-    CATEGORY,
-    MEASURE_COMMON,
     OPTION_TYPES,
-    RULE_COMMON,
+    CapTable,
+    CategoryTable,
     Checker,
-    KeySpec,
+    MeasureTable,
     PathT,
+    RuleTable,
+    TableSpec,
     environment,
+    extended,
     path_text,
 )
 
@@ -36,7 +37,7 @@ def compile_categories(c: Checker, raw: list[Any]) -> list[Category]:
     categories: list[Category] = []
     for index, item in enumerate(raw):
         path: PathT = ("categories", index)
-        entry = c.table(item, CATEGORY, path)
+        entry = c.table(item, CategoryTable, path)
         if "id" not in entry:
             continue
         low, high = entry.get("min"), entry.get("max")
@@ -67,7 +68,7 @@ def compile_caps(
     caps: list[Cap] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
-        entry = c.table(item, CAP, (*path, index))
+        entry = c.table(item, CapTable, (*path, index))
         per, limit = entry.get("per"), entry.get("max")
         if per is None or limit is None:
             continue
@@ -158,7 +159,7 @@ def _measure(
     c: Checker, item: object, path: PathT, declared: Declared, earlier: Sequence[Measure]
 ) -> Measure | None:
     kinds = c.vocabulary.measure_kinds
-    entry, kind = _entry_of_kind(c, item, path, MEASURE_COMMON, kinds, ("on", "when"))
+    entry, kind = _entry_of_kind(c, item, path, MeasureTable, kinds, ("on", "when"))
     if kind is None or "id" not in entry:
         return None
     assert isinstance(item, dict)
@@ -233,7 +234,7 @@ def _rule(
     measure_types: Mapping[str, str],
 ) -> Rule | None:
     kinds = c.vocabulary.rule_kinds
-    entry, kind = _entry_of_kind(c, item, path, RULE_COMMON, kinds, ("on", "when", "caps"))
+    entry, kind = _entry_of_kind(c, item, path, RuleTable, kinds, ("on", "when", "caps"))
     if kind is None or "id" not in entry:
         return None
     assert isinstance(item, dict)
@@ -325,7 +326,7 @@ def _entry_of_kind(
     c: Checker,
     item: object,
     path: PathT,
-    common: KeySpec,
+    common: TableSpec,
     kinds: Mapping[str, _Kind],
     event_keys: Sequence[str],
 ) -> tuple[dict[str, Any], _Kind | None]:
@@ -350,15 +351,13 @@ def _entry_of_kind(
                 hint_zh,
                 at_value=True,
             )
-    spec = dict(common)
     if kind is None:  # the kind's own keys are unknown: report the kind, not each of its keys
-        spec.update({k: ("any", False) for k in item if k not in common})
+        own = tuple((k, Any, False) for k in item if k not in get_type_hints(common))
+        spec = extended(common, (), own)
     else:
-        if not kind.uses_events:
-            for key in event_keys:
-                spec.pop(key)
-        for option in kind.options:
-            spec[option.name] = (OPTION_TYPES[option.type], option.required)
+        dropped = () if kind.uses_events else tuple(event_keys)
+        options = tuple((o.name, OPTION_TYPES[o.type], o.required) for o in kind.options)
+        spec = extended(common, dropped, options)
     return c.table(item, spec, path), kind
 
 

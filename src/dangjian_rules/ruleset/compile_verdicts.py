@@ -14,20 +14,20 @@ from dangjian_rules.ruleset.compiled import (
     GradeScale,
 )
 from dangjian_rules.ruleset.spec import (
-    BAND,
-    FLAG,
-    GRADES,
-    NAMED_STAR,
-    QUOTA,
     RANK_ROOTS,
-    SELECTION,
-    STAR_LEVEL,
-    STARS,
-    TIER_RULE,
-    TIERS,
+    BandTable,
     Checker,
-    KeySpec,
+    FlagTable,
+    GradeScaleTable,
+    NamedStarTable,
     PathT,
+    QuotaTable,
+    SelectionTable,
+    StarLevelTable,
+    StarsTable,
+    TableSpec,
+    TierRuleTable,
+    TiersTable,
     environment,
     path_text,
 )
@@ -54,7 +54,7 @@ def compile_grades(
     env = environment(subject, member_fields, org_fields, None)
     for index, item in enumerate(raw):
         path: PathT = ("grades", index)
-        entry = c.table(item, GRADES, path)
+        entry = c.table(item, GradeScaleTable, path)
         if "id" not in entry:
             continue
         bands = _bands(c, entry, path)
@@ -115,7 +115,7 @@ def _bands(c: Checker, entry: Mapping[str, Any], path: PathT) -> tuple[GradeBand
     """A scale's bands, highest grade first, each grade once."""
     bands: list[GradeBand] = []
     for band_index, band in enumerate(entry.get("bands", [])):
-        band_entry = c.table(band, BAND, (*path, "bands", band_index))
+        band_entry = c.table(band, BandTable, (*path, "bands", band_index))
         if "grade" in band_entry and "min" in band_entry:
             bands.append(GradeBand(band_entry["grade"], band_entry["min"]))
     for band_index in range(1, len(bands)):
@@ -150,7 +150,7 @@ def _bands(c: Checker, entry: Mapping[str, Any], path: PathT) -> tuple[GradeBand
 def compile_criterion(
     c: Checker,
     item: object,
-    spec: KeySpec,
+    spec: TableSpec,
     path: PathT,
     env: Mapping[str, Mapping[str, str]],
     fields: Mapping[str, Mapping[str, FieldSpec]],
@@ -180,7 +180,7 @@ def compile_flags(
     c.unique(raw, "flags")
     out: list[FlagSpec] = []
     for index, item in enumerate(raw):
-        criterion = compile_criterion(c, item, FLAG, ("flags", index), env, fields, "id")
+        criterion = compile_criterion(c, item, FlagTable, ("flags", index), env, fields, "id")
         if criterion is not None:
             out.append(FlagSpec(criterion.id, criterion.label, criterion.when))
     return tuple(out)
@@ -233,7 +233,7 @@ def compile_stars(
     fields: Mapping[str, Mapping[str, FieldSpec]],
 ) -> StarsSpec | None:
     path: PathT = ("stars",)
-    entry = c.table(raw, STARS, path)
+    entry = c.table(raw, StarsTable, path)
     mode = entry.get("mode", "cumulative")
     if mode not in ("cumulative", "named"):
         hint, hint_zh = suggestion(mode, ("cumulative", "named"))
@@ -289,7 +289,7 @@ def _star_criteria(
             f"请使用 stars.{key}",
         )
     criteria: list[CriterionSpec] = []
-    item_spec = STAR_LEVEL if mode == "cumulative" else NAMED_STAR
+    item_spec = StarLevelTable if mode == "cumulative" else NamedStarTable
     for index, item in enumerate(entry.get(key, [])):
         made = compile_criterion(
             c,
@@ -327,7 +327,7 @@ def _quotas(c: Checker, raw: list[Any], highest: int) -> tuple[Quota, ...]:
     """``[[stars.quota]]``: at most this share of subjects gets this many stars."""
     quotas: list[Quota] = []
     for index, item in enumerate(raw):
-        quota = c.table(item, QUOTA, ("stars", "quota", index))
+        quota = c.table(item, QuotaTable, ("stars", "quota", index))
         stars_at = c.whole(quota.get("stars"), ("stars", "quota", index, "stars"), 1)
         share = quota.get("at_most")
         if stars_at is None or share is None:
@@ -361,12 +361,14 @@ def compile_tiers(
     fields: Mapping[str, Mapping[str, FieldSpec]],
 ) -> TierSpec | None:
     path: PathT = ("tiers",)
-    entry = c.table(raw, TIERS, path)
+    entry = c.table(raw, TiersTable, path)
     order = tuple(entry.get("order", ()))
     default = entry.get("default")
     rules: list[CriterionSpec] = []
     for index, item in enumerate(entry.get("rules", [])):
-        made = compile_criterion(c, item, TIER_RULE, (*path, "rules", index), env, fields, "tier")
+        made = compile_criterion(
+            c, item, TierRuleTable, (*path, "rules", index), env, fields, "tier"
+        )
         if made is None:
             continue
         if made.id not in order:
@@ -412,7 +414,7 @@ def compile_selection(
     fields: Mapping[str, Mapping[str, FieldSpec]],
 ) -> SelectionSpec | None:
     path: PathT = ("selection",)
-    entry = c.table(raw, SELECTION, path)
+    entry = c.table(raw, SelectionTable, path)
     count = c.whole(entry.get("count"), (*path, "count"), 1)
     eligible = None
     if "eligible" in entry:

@@ -24,7 +24,7 @@ from dangjian_rules.ruleset.compiled import (
 )
 from dangjian_rules.ruleset.corpus import duplicate_ids, reference_cycles, unknown_references
 from dangjian_rules.ruleset.extends import RulesetIndex, SourceIndex, resolve
-from dangjian_rules.ruleset.spec import Checker
+from dangjian_rules.ruleset.spec import Checker, TestsFile
 from dangjian_rules.ruleset.vocabulary import Vocabulary
 
 #: The caller's last word on a ruleset that compiled (plugins' own checks, say): given
@@ -191,7 +191,7 @@ def _sibling_tests(
     except tomli.TOMLDecodeError as exc:
         return (), [_syntax_problem(exc, file)]
     loader = Checker(source, file, vocabulary)
-    top = loader.table(document, {"tests": ("tables", True)}, ())
+    top = loader.table(document, TestsFile, ())
     cases = compile_tests(loader, top.get("tests", []))
     return cases, loader.problems
 

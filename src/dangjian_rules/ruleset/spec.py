@@ -4,10 +4,14 @@ the :class:`Checker` that reports, located and bilingual, where a document depar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, NewType, TypedDict, get_type_hints
 
+from cattrs.errors import BaseValidationError
+
+from dangjian_rules.convert import converter, failures
 from dangjian_rules.errors import Problem, suggestion
 from dangjian_rules.model.fields import FieldSpec
 from dangjian_rules.model.records import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES
@@ -29,144 +33,347 @@ SUBJECTS = ("member", "organization")
 PathT = tuple[str | int, ...]
 
 
-# --------------------------------------------------------------------- key specs
-# Each table's keys: name → (expected type, required).  Types: "string", "decimal",
-# "date", "boolean", "table", "tables" (array of tables), "strings" (string or list
-# of strings), "caps", "condition".
+# --------------------------------------------------------------------- value types
+# What a key's value must be.  Each type's hook (registered on the ruleset's copy of
+# the one converter, below) refuses anything else with the words of TYPE_WORDS.
 
-KeySpec = Mapping[str, tuple[str, bool]]
+Text = NewType("Text", str)  #: text in quotes, not empty
+ConditionText = NewType("ConditionText", str)  #: a condition, compiled later
+Number = NewType("Number", Decimal)  #: an exact, finite number (TOML floats are Decimals)
+Day = NewType("Day", dt.date)  #: a date without a time
+Boolean = NewType("Boolean", bool)
+Table = NewType("Table", dict[str, Any])
+Tables = NewType("Tables", list[dict[str, Any]])  #: an array of tables [[…]]
+Texts = NewType("Texts", list[str])  #: text, or a list of texts
+Caps = NewType("Caps", list[dict[str, Any]])  #: a cap table, or a list of them
 
-TOP: KeySpec = {
-    "ruleset": ("table", True),
-    "score": ("table", False),
-    "event_types": ("table", False),
-    "fields": ("table", False),
-    "categories": ("tables", False),
-    "rules": ("tables", False),
-    "grades": ("tables", False),
-    "measures": ("tables", False),
-    "flags": ("tables", False),
-    "stars": ("table", False),
-    "tiers": ("table", False),
-    "selection": ("table", False),
-    "tests": ("tables", False),
+TYPE_WORDS: Mapping[object, tuple[str, str]] = {
+    Text: ("text in quotes", "带引号的文本"),
+    Number: ("a number", "数字"),
+    Day: ("a date like 2015-01-01", "日期（如 2015-01-01）"),
+    Boolean: ("true or false", "true 或 false"),
+    Table: ("a table", "表（table）"),
+    Tables: ("an array of tables [[…]]", "表数组 [[…]]"),
+    Texts: ("text or a list of texts", "文本或文本列表"),
+    Caps: ('a list of caps like [{ per = "month", max = 2 }]', "封顶列表"),
+    ConditionText: ("a condition in quotes", "带引号的条件"),
 }
-TEST: KeySpec = {
-    "name": ("string", True),
-    "period": ("string", True),
-    "subject": ("string", False),
-    "given": ("table", True),
-    "expect": ("table", True),
-    "previous": ("table", False),
+
+#: The value type of each type a rule or measure kind's option may declare.
+OPTION_TYPES: Mapping[str, object] = {
+    "decimal": Number,
+    "positive_decimal": Number,
+    "string": Text,
+    "boolean": Boolean,
+    "date": Day,
+    "strings": Texts,
+    "tables": Tables,
+    "condition": ConditionText,
 }
-GIVEN: KeySpec = {
-    "organizations": ("tables", False),
-    "members": ("tables", False),
-    "events": ("tables", False),
-}
-PREVIOUS: KeySpec = {
-    "score": ("decimal", False),
-    "grade": ("string", False),
-    "stars": ("decimal", False),
-    "tier": ("string", False),
-}
-HEADER: KeySpec = {
-    "id": ("string", True),
-    "name": ("string", True),
-    "version": ("string", True),
-    "subject": ("string", True),
-    "description": ("string", False),
-    "in_force": ("table", False),
-    "organizations": ("strings", False),
-    "members": ("condition", False),
-    "extends": ("string", False),
-}
-MEASURE_COMMON: KeySpec = {
-    "id": ("string", True),
-    "label": ("string", True),
-    "kind": ("string", True),
-    "on": ("strings", False),
-    "when": ("condition", False),
-    "description": ("string", False),
-}
-STARS: KeySpec = {
-    "mode": ("string", False),
-    "levels": ("tables", False),
-    "named": ("tables", False),
-    "requires": ("condition", False),
-    "max_up": ("decimal", False),
-    "max_down": ("decimal", False),
-    "quota": ("tables", False),
-    "rank_by": ("strings", False),
-    "strip_on_veto": ("boolean", False),
-}
-STAR_LEVEL: KeySpec = {
-    "stars": ("decimal", True),
-    "label": ("string", True),
-    "when": ("condition", True),
-}
-NAMED_STAR: KeySpec = {
-    "id": ("string", True),
-    "label": ("string", True),
-    "when": ("condition", True),
-}
-QUOTA: KeySpec = {"stars": ("decimal", True), "at_most": ("decimal", True)}
-TIERS: KeySpec = {
-    "order": ("strings", True),
-    "rules": ("tables", False),
-    "default": ("string", True),
-    "max_up": ("decimal", False),
-    "max_down": ("decimal", False),
-}
-TIER_RULE: KeySpec = {"tier": ("string", True), "when": ("condition", True)}
-SELECTION: KeySpec = {
-    "label": ("string", False),
-    "count": ("decimal", True),
-    "eligible": ("condition", False),
-    "rank_by": ("strings", True),
-    "scope": ("string", False),
-}
-FLAG: KeySpec = {"id": ("string", True), "label": ("string", True), "when": ("condition", True)}
-IN_FORCE: KeySpec = {"from": ("date", False), "until": ("date", False)}
-SCORE: KeySpec = {"base": ("decimal", False), "min": ("decimal", False), "max": ("decimal", False)}
-EVENT_TYPE: KeySpec = {
-    "label": ("string", True),
-    "quantity": ("string", False),
-    "fields": ("table", False),
-    "description": ("string", False),
-}
-FIELD: KeySpec = {
-    "type": ("string", True),
-    "values": ("strings", False),
-    "label": ("string", False),
-}
-CATEGORY: KeySpec = {
-    "id": ("string", True),
-    "label": ("string", True),
-    "max": ("decimal", False),
-    "min": ("decimal", False),
-    "caps": ("caps", False),
-    "description": ("string", False),
-}
-RULE_COMMON: KeySpec = {
-    "id": ("string", True),
-    "label": ("string", True),
-    "kind": ("string", True),
-    "category": ("string", False),
-    "on": ("strings", True),
-    "when": ("condition", False),
-    "caps": ("caps", False),
-    "description": ("string", False),
-}
-CAP: KeySpec = {"per": ("string", True), "max": ("decimal", True)}
-GRADES: KeySpec = {
-    "id": ("string", True),
-    "label": ("string", False),
-    "applies": ("condition", False),
-    "veto": ("string", False),
-    "bands": ("tables", True),
-}
-BAND: KeySpec = {"grade": ("string", True), "min": ("decimal", True)}
+
+
+class Refused(ValueError):
+    """A value not of its key's type (DJ103)."""
+
+    def __init__(self, kind: object, value: object) -> None:
+        super().__init__(kind, value)
+        self.kind = kind
+        self.value = value
+
+
+class Unusable(ValueError):
+    """A value of the right type that cannot be used (DJ104); ``{where}`` in the
+    messages is the key's path."""
+
+    def __init__(
+        self, message: str, message_zh: str, hint: str | None = None, hint_zh: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
+        self.hint = hint
+        self.hint_zh = hint_zh
+
+
+def _text(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise Refused(Text, value)
+    if not value.strip():
+        raise Unusable("{where} is empty", "{where} 不能为空")
+    return value
+
+
+def _condition(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise Refused(ConditionText, value)
+    return value
+
+
+def _number(value: object, _: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise Refused(Number, value)
+    number = Decimal(value)
+    if not number.is_finite():  # TOML allows nan and inf; points cannot be
+        raise Unusable(
+            f"{{where}} must be a finite number, got {number}",
+            f"{{where}} 应为有限的数字，实际为 {number}",
+            "write an ordinary number such as 2 or 1.5",
+            "请写普通数字，如 2 或 1.5",
+        )
+    return number
+
+
+def _day(value: object, _: object) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise Refused(Day, value)
+    return value
+
+
+def _boolean(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise Refused(Boolean, value)
+    return value
+
+
+def _table(value: object, _: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Refused(Table, value)
+    return value
+
+
+def _tables(value: object, _: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise Refused(Tables, value)
+    return value
+
+
+def _texts(value: object, _: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Refused(Texts, value)
+    return value
+
+
+def _caps(value: object, _: object) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise Refused(Caps, value)
+    return value
+
+
+#: The one converter, with the ruleset's value types: TOML has types of its own, so a
+#: quoted number or date is refused here (data files may write them as text).
+ruleset_converter = converter.copy()
+for _type, _hook in (
+    (Text, _text),
+    (ConditionText, _condition),
+    (Number, _number),
+    (Day, _day),
+    (Boolean, _boolean),
+    (Table, _table),
+    (Tables, _tables),
+    (Texts, _texts),
+    (Caps, _caps),
+):
+    ruleset_converter.register_structure_hook(_type, _hook)
+
+
+# --------------------------------------------------------------------- tables
+# The keys of each table and their value types, as TypedDicts: the converter structures
+# a table into one (unknown keys refused), and keys marked REQUIRED must be present.
+# A table with a key that is a Python keyword ("from") uses the functional syntax.
+
+#: Marks a key that must be present: ``Annotated[Text, REQUIRED]``.
+REQUIRED = "required"
+
+
+class Document(TypedDict, total=False):
+    ruleset: Annotated[Table, REQUIRED]
+    score: Table
+    event_types: Table
+    fields: Table
+    categories: Tables
+    rules: Tables
+    grades: Tables
+    measures: Tables
+    flags: Tables
+    stars: Table
+    tiers: Table
+    selection: Table
+    tests: Tables
+
+
+class TestCaseTable(TypedDict, total=False):
+    name: Annotated[Text, REQUIRED]
+    period: Annotated[Text, REQUIRED]
+    subject: Text
+    given: Annotated[Table, REQUIRED]
+    expect: Annotated[Table, REQUIRED]
+    previous: Table
+
+
+class GivenTable(TypedDict, total=False):
+    organizations: Tables
+    members: Tables
+    events: Tables
+
+
+class PreviousTable(TypedDict, total=False):
+    score: Number
+    grade: Text
+    stars: Number
+    tier: Text
+
+
+class Header(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    name: Annotated[Text, REQUIRED]
+    version: Annotated[Text, REQUIRED]
+    subject: Annotated[Text, REQUIRED]
+    description: Text
+    in_force: Table
+    organizations: Texts
+    members: ConditionText
+    extends: Text
+
+
+class MeasureTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    kind: Annotated[Text, REQUIRED]
+    on: Texts
+    when: ConditionText
+    description: Text
+
+
+class StarsTable(TypedDict, total=False):
+    mode: Text
+    levels: Tables
+    named: Tables
+    requires: ConditionText
+    max_up: Number
+    max_down: Number
+    quota: Tables
+    rank_by: Texts
+    strip_on_veto: Boolean
+
+
+class StarLevelTable(TypedDict, total=False):
+    stars: Annotated[Number, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    when: Annotated[ConditionText, REQUIRED]
+
+
+class NamedStarTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    when: Annotated[ConditionText, REQUIRED]
+
+
+class QuotaTable(TypedDict, total=False):
+    stars: Annotated[Number, REQUIRED]
+    at_most: Annotated[Number, REQUIRED]
+
+
+class TiersTable(TypedDict, total=False):
+    order: Annotated[Texts, REQUIRED]
+    rules: Tables
+    default: Annotated[Text, REQUIRED]
+    max_up: Number
+    max_down: Number
+
+
+class TierRuleTable(TypedDict, total=False):
+    tier: Annotated[Text, REQUIRED]
+    when: Annotated[ConditionText, REQUIRED]
+
+
+class SelectionTable(TypedDict, total=False):
+    label: Text
+    count: Annotated[Number, REQUIRED]
+    eligible: ConditionText
+    rank_by: Annotated[Texts, REQUIRED]
+    scope: Text
+
+
+class FlagTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    when: Annotated[ConditionText, REQUIRED]
+
+
+InForceTable = TypedDict("InForceTable", {"from": Day, "until": Day}, total=False)
+
+
+class ScoreTable(TypedDict, total=False):
+    base: Number
+    min: Number
+    max: Number
+
+
+class EventTypeTable(TypedDict, total=False):
+    label: Annotated[Text, REQUIRED]
+    quantity: Text
+    fields: Table
+    description: Text
+
+
+class FieldTable(TypedDict, total=False):
+    type: Annotated[Text, REQUIRED]
+    values: Texts
+    label: Text
+
+
+class CategoryTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    max: Number
+    min: Number
+    caps: Caps
+    description: Text
+
+
+class RuleTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Annotated[Text, REQUIRED]
+    kind: Annotated[Text, REQUIRED]
+    category: Text
+    on: Annotated[Texts, REQUIRED]
+    when: ConditionText
+    caps: Caps
+    description: Text
+
+
+class CapTable(TypedDict, total=False):
+    per: Annotated[Text, REQUIRED]
+    max: Annotated[Number, REQUIRED]
+
+
+class GradeScaleTable(TypedDict, total=False):
+    id: Annotated[Text, REQUIRED]
+    label: Text
+    applies: ConditionText
+    veto: Text
+    bands: Annotated[Tables, REQUIRED]
+
+
+class BandTable(TypedDict, total=False):
+    grade: Annotated[Text, REQUIRED]
+    min: Annotated[Number, REQUIRED]
+
+
+#: The structure of a ``<ruleset>.tests.toml`` file.
+class TestsFile(TypedDict, total=False):
+    tests: Annotated[Tables, REQUIRED]
+
+
+#: ``[fields]``: the extra fields of members and organizations.
+class FieldsTable(TypedDict, total=False):
+    member: Table
+    organization: Table
+
 
 #: Fields every event has, readable in conditions as event.<name>.
 EVENT_CORE_FIELDS = {
@@ -181,29 +388,6 @@ EVENT_CORE_FIELDS = {
 
 #: What rankings (quotas, selection) may sort by: values every subject of the ruleset has.
 RANK_ROOTS = ("measure", "result", "subject", "previous")
-
-OPTION_TYPES = {
-    "decimal": "decimal",
-    "positive_decimal": "decimal",
-    "string": "string",
-    "boolean": "boolean",
-    "date": "date",
-    "strings": "strings",
-    "tables": "tables",
-    "condition": "condition",
-}
-
-TYPE_WORDS = {
-    "string": ("text in quotes", "带引号的文本"),
-    "decimal": ("a number", "数字"),
-    "date": ("a date like 2015-01-01", "日期（如 2015-01-01）"),
-    "boolean": ("true or false", "true 或 false"),
-    "table": ("a table", "表（table）"),
-    "tables": ("an array of tables [[…]]", "表数组 [[…]]"),
-    "strings": ("text or a list of texts", "文本或文本列表"),
-    "caps": ('a list of caps like [{ per = "month", max = 2 }]', "封顶列表"),
-    "condition": ("a condition in quotes", "带引号的条件"),
-}
 
 FIELD_TYPE_TO_EXPR = {
     "string": STRING,
@@ -240,6 +424,28 @@ def describe(value: object) -> tuple[str, str]:
     if isinstance(value, list):
         return "a list", "列表"
     return type(value).__name__, type(value).__name__
+
+
+#: A table's spec: one of the TypedDicts above, or one made by :func:`extended`.
+TableSpec = Any
+
+
+@functools.cache
+def extended(
+    spec: TableSpec, drop: tuple[str, ...] = (), add: tuple[tuple[str, object, bool], ...] = ()
+) -> TableSpec:
+    """``spec`` without the keys ``drop`` and with ``add`` (key, value type, required):
+    the keys of one kind of rule or measure, or of an entry whose kind is unknown."""
+    keys = {k: v for k, v in get_type_hints(spec, include_extras=True).items() if k not in drop}
+    for key, kind, required in add:
+        keys[key] = Annotated[kind, REQUIRED] if required else kind
+    return TypedDict(spec.__name__, keys, total=False)  # type: ignore[operator]
+
+
+def required_keys(spec: TableSpec) -> list[str]:
+    """The keys of ``spec`` that must be present, in the spec's order."""
+    hints = get_type_hints(spec, include_extras=True)
+    return [k for k, v in hints.items() if REQUIRED in getattr(v, "__metadata__", ())]
 
 
 class Checker:
@@ -286,22 +492,22 @@ class Checker:
             )
         )
 
-    def table(self, raw: object, spec: KeySpec, path: PathT) -> dict[str, Any]:
-        """Check keys and value types of one table; returns the values that passed."""
+    def table(self, raw: object, spec: TableSpec, path: PathT) -> dict[str, Any]:
+        """Check one table against its spec (a TypedDict): every problem reported,
+        the keys that passed returned, structured."""
         if not isinstance(raw, dict):
-            got, got_zh = describe(raw)
-            self.report(
-                "DJ103",
-                path,
-                f"{path_text(path)} must be a table, got {got}",
-                f"{path_text(path)} 应为表（table），实际为{got_zh}",
-                at_value=True,
-            )
+            self.value(raw, Table, path)
             return {}
-        accepted: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key not in spec:
-                hint, hint_zh = suggestion(key, spec.keys())
+        structured: Mapping[str, Any] | None = None
+        failed: dict[str, BaseException] = {}
+        try:
+            structured = ruleset_converter.structure(raw, spec)
+        except BaseValidationError as exc:
+            failed = {str(where[0]): leaf for where, leaf in failures(exc) if where}
+        keys = get_type_hints(spec)
+        for key in raw:
+            if key not in keys:
+                hint, hint_zh = suggestion(key, keys)
                 self.report(
                     "DJ101",
                     (*path, key),
@@ -310,12 +516,10 @@ class Checker:
                     hint,
                     hint_zh,
                 )
-                continue
-            checked = self.value(value, spec[key][0], (*path, key))
-            if checked is not None:
-                accepted[key] = checked
-        for key, (_, required) in spec.items():
-            if required and key not in raw:
+            elif key in failed:
+                self.refused(failed[key], (*path, key))
+        for key in required_keys(spec):
+            if key not in raw:
                 self.report(
                     "DJ102",
                     path,
@@ -324,79 +528,52 @@ class Checker:
                     f"add {key} = …",
                     f"请补充 {key} = …",
                 )
-        return accepted
+        if structured is None:  # again, without the keys that failed
+            passed = {k: v for k, v in raw.items() if k in keys and k not in failed}
+            structured = ruleset_converter.structure(passed, spec)
+        return dict(structured)
 
-    def value(self, value: object, kind: str, path: PathT) -> Any:
-        ok: bool
-        if kind == "string":
-            ok = isinstance(value, str)
-            if ok and not str(value).strip():
-                self.report(
-                    "DJ104",
-                    path,
-                    f"{path_text(path)} is empty",
-                    f"{path_text(path)} 不能为空",
-                    at_value=True,
-                )
-                return None
-        elif kind == "any":
-            ok = True
-        elif kind in ("condition",):
-            ok = isinstance(value, str)
-        elif kind == "decimal":
-            ok = isinstance(value, (int, Decimal)) and not isinstance(value, bool)
-            if ok:
-                value = Decimal(value)  # type: ignore[arg-type]
-                if not value.is_finite():  # TOML allows nan and inf; points cannot be
-                    self.report(
-                        "DJ104",
-                        path,
-                        f"{path_text(path)} must be a finite number, got {value}",
-                        f"{path_text(path)} 应为有限的数字，实际为 {value}",
-                        "write an ordinary number such as 2 or 1.5",
-                        "请写普通数字，如 2 或 1.5",
-                        at_value=True,
-                    )
-                    return None
-        elif kind == "date":
-            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        elif kind == "boolean":
-            ok = isinstance(value, bool)
-        elif kind == "table":
-            ok = isinstance(value, dict)
-        elif kind == "tables":
-            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
-        elif kind == "strings":
-            if isinstance(value, str):
-                value = [value]
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        elif kind == "caps":
-            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
-            if isinstance(value, dict):
-                value, ok = [value], True
-        else:
-            raise AssertionError(kind)
-        if not ok:
-            want, want_zh = TYPE_WORDS[kind]
-            got, got_zh = describe(value)
-            hint = hint_zh = None
-            if kind == "decimal" and isinstance(value, str):
-                hint, hint_zh = "write the number without quotes", "数字不要加引号"
-            elif kind == "date" and isinstance(value, str):
-                hint, hint_zh = "write the date without quotes: 2015-01-01", "日期不要加引号"
-            elif kind == "string" and not isinstance(value, (dict, list)):
-                hint, hint_zh = "put the text in quotes", "文本要加引号"
+    def value(self, value: object, kind: Any, path: PathT) -> Any:
+        """One value of a value type (``Table`` …), or None with the problem reported."""
+        try:
+            return ruleset_converter.structure(value, kind)
+        except (Refused, Unusable) as exc:
+            self.refused(exc, path)
+            return None
+
+    def refused(self, exc: BaseException, path: PathT) -> None:
+        """A value its type's hook refused, in words."""
+        where = path_text(path)
+        if isinstance(exc, Unusable):
             self.report(
-                "DJ103",
+                "DJ104",
                 path,
-                f"{path_text(path)} must be {want}, got {got}",
-                f"{path_text(path)} 应为{want_zh}，实际为{got_zh}",
-                hint,
-                hint_zh,
+                exc.message.format(where=where),
+                exc.message_zh.format(where=where),
+                exc.hint,
+                exc.hint_zh,
                 at_value=True,
             )
-            return None
-        return value
+            return
+        assert isinstance(exc, Refused), exc
+        want, want_zh = TYPE_WORDS[exc.kind]
+        got, got_zh = describe(exc.value)
+        hint = hint_zh = None
+        if exc.kind is Number and isinstance(exc.value, str):
+            hint, hint_zh = "write the number without quotes", "数字不要加引号"
+        elif exc.kind is Day and isinstance(exc.value, str):
+            hint, hint_zh = "write the date without quotes: 2015-01-01", "日期不要加引号"
+        elif exc.kind is Text and not isinstance(exc.value, (dict, list)):
+            hint, hint_zh = "put the text in quotes", "文本要加引号"
+        self.report(
+            "DJ103",
+            path,
+            f"{where} must be {want}, got {got}",
+            f"{where} 应为{want_zh}，实际为{got_zh}",
+            hint,
+            hint_zh,
+            at_value=True,
+        )
 
     def condition(
         self,
