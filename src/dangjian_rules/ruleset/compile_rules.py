@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 import attrs
 
@@ -28,6 +28,7 @@ from dangjian_rules.ruleset.spec import (
     TableSpec,
     environment,
     extended,
+    keys_of,
     path_text,
 )
 
@@ -352,7 +353,7 @@ def _entry_of_kind(
                 at_value=True,
             )
     if kind is None:  # the kind's own keys are unknown: report the kind, not each of its keys
-        own = tuple((k, Any, False) for k in item if k not in get_type_hints(common))
+        own = tuple((k, Any, False) for k in item if k not in keys_of(common))
         spec = extended(common, (), own)
     else:
         dropped = () if kind.uses_events else tuple(event_keys)

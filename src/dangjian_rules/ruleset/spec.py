@@ -436,16 +436,22 @@ def extended(
 ) -> TableSpec:
     """``spec`` without the keys ``drop`` and with ``add`` (key, value type, required):
     the keys of one kind of rule or measure, or of an entry whose kind is unknown."""
-    keys = {k: v for k, v in get_type_hints(spec, include_extras=True).items() if k not in drop}
+    keys = {k: v for k, v in keys_of(spec).items() if k not in drop}
     for key, kind, required in add:
         keys[key] = Annotated[kind, REQUIRED] if required else kind
     return TypedDict(spec.__name__, keys, total=False)  # type: ignore[operator]
 
 
-def required_keys(spec: TableSpec) -> list[str]:
+@functools.cache
+def keys_of(spec: TableSpec) -> Mapping[str, object]:
+    """The keys of ``spec`` and their value types, in the spec's order."""
+    return get_type_hints(spec, include_extras=True)
+
+
+@functools.cache
+def required_keys(spec: TableSpec) -> tuple[str, ...]:
     """The keys of ``spec`` that must be present, in the spec's order."""
-    hints = get_type_hints(spec, include_extras=True)
-    return [k for k, v in hints.items() if REQUIRED in getattr(v, "__metadata__", ())]
+    return tuple(k for k, v in keys_of(spec).items() if REQUIRED in getattr(v, "__metadata__", ()))
 
 
 class Checker:
@@ -504,7 +510,7 @@ class Checker:
             structured = ruleset_converter.structure(raw, spec)
         except BaseValidationError as exc:
             failed = {str(where[0]): leaf for where, leaf in failures(exc) if where}
-        keys = get_type_hints(spec)
+        keys = keys_of(spec)
         for key in raw:
             if key not in keys:
                 hint, hint_zh = suggestion(key, keys)
