@@ -1,4 +1,12 @@
-"""Ruleset files: read, decode, parse, discover, and the versions in force."""
+"""Ruleset files: read, decode, parse, discover, and the versions in force.
+
+:func:`load_ruleset` reads one file and returns a :class:`Ruleset` ready to evaluate,
+or raises :class:`~dangjian_rules.errors.ProblemsFound` with every problem found, each
+located at ``file:line:col`` with the path inside the ruleset (the format is described
+in ``docs/ruleset-format.md``).  Every function here takes the
+:class:`~dangjian_rules.ruleset.vocabulary.Vocabulary` a ruleset may use; the versions
+that consult the installed plugins are in :mod:`dangjian_rules.api`.
+"""
 
 from __future__ import annotations
 
