@@ -239,22 +239,7 @@ def _rule(
     if kind is None or "id" not in entry:
         return None
     assert isinstance(item, dict)
-    category = entry.get("category")
-    if category is not None and category not in category_ids:
-        hint, hint_zh = suggestion(
-            category,
-            category_ids,
-            ("declare it under [[categories]]", "请在 [[categories]] 中声明"),
-        )
-        c.report(
-            "DJ106",
-            (*path, "category"),
-            f'rule "{entry["id"]}" names category "{category}", which is not declared',
-            f"规则“{entry['id']}”引用了未声明的类别“{category}”",
-            hint,
-            hint_zh,
-            at_value=True,
-        )
+    category = _category(c, entry, path, category_ids)
     known = _known_event_types(c, item, entry, path, declared.event_types)
     if "on" in entry and not entry["on"]:
         c.report(
@@ -309,12 +294,36 @@ def _rule(
         id=entry["id"],
         label=entry.get("label", entry["id"]),
         kind=kind.name,
-        category=category if category in category_ids else None,
+        category=category,
         on=tuple(entry.get("on", [])),
         condition=condition,
         caps=caps,
         award=award,
     )
+
+
+def _category(
+    c: Checker, entry: Mapping[str, Any], path: PathT, category_ids: Sequence[str]
+) -> str | None:
+    """The rule's declared category; one not declared is reported."""
+    category: str | None = entry.get("category")
+    if category is None or category in category_ids:
+        return category
+    hint, hint_zh = suggestion(
+        category,
+        category_ids,
+        ("declare it under [[categories]]", "请在 [[categories]] 中声明"),
+    )
+    c.report(
+        "DJ106",
+        (*path, "category"),
+        f'rule "{entry["id"]}" names category "{category}", which is not declared',
+        f"规则“{entry['id']}”引用了未声明的类别“{category}”",
+        hint,
+        hint_zh,
+        at_value=True,
+    )
+    return None
 
 
 _Kind = TypeVar("_Kind", RuleKind, MeasureKind)
