@@ -1,4 +1,5 @@
-"""Built-in reporters: a readable table, the full JSON result, one CSV row per subject."""
+"""Built-in reporters: a readable table, the full JSON result, one CSV row per subject, and
+the HTML report (``dangjian-rules report``, or ``evaluate --format html``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from dangjian_rules.errors import UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions
+from dangjian_rules.io.report import render_report
 from dangjian_rules.model.result import BUCKETS, RunResult, dumps, format_decimal, scalar_text
 from dangjian_rules.plugins.hookspecs import hookimpl
 from dangjian_rules.ruleset.compiled import Ruleset
@@ -264,6 +267,25 @@ CSV = Reporter(
 )
 
 
+def render_html(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
+    if options.dataset is None:
+        raise UsageError("the HTML report needs the data the run was evaluated on")
+    return render_report(
+        run,
+        rulesets,
+        options.dataset,
+        options.lang,
+        options.group_by,
+        options.drill_down,
+        options.previous,
+    )
+
+
+HTML = Reporter(
+    "html", "one self-contained HTML report: overview, comparison, charts, drill-down", render_html
+)
+
+
 @hookimpl
 def dangjian_rules_reporters() -> Sequence[Reporter]:
-    return (TABLE, JSON, CSV)
+    return (TABLE, JSON, CSV, HTML)
