@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import types
 from collections.abc import Generator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -448,3 +449,40 @@ def test_plugins_import_only_the_plugin_module(what: str) -> None:
         assert imported <= allowed, f"{what}: {file.name} imports {sorted(imported - allowed)}"
         users += "dangjian_rules.plugin" in imported
     assert users >= 2  # the plugin's code and its tests
+
+
+FAULTY = """
+from dangjian_rules.plugin import hookimpl
+
+
+@hookimpl(wrapper=True)
+def dangjian_rules_process_results(run):
+    yield
+    raise KeyError("audit")
+
+
+@hookimpl
+def dangjian_rules_check_ruleset(ruleset, document, positions):
+    raise ValueError("no network")
+"""
+
+
+def test_the_typed_hook_methods_name_a_plugin_that_raises() -> None:
+    faulty = types.ModuleType("faulty")  # a plugin module, as an entry point loads one
+    exec(compile(FAULTY, "faulty.py", "exec"), faulty.__dict__)
+    registry = make_registry(faulty)
+    plain = make_registry()
+    ruleset, _ = parse_ruleset(CARD, "card.toml", plain)
+    assert ruleset is not None
+    run = evaluate_ruleset(ruleset, DatasetBuilder().build())
+    assert plain.process_results(run) is run  # the built-in returns it unchanged
+    with pytest.raises(PluginError) as caught:
+        registry.process_results(run)
+    assert str(caught.value) == (
+        "plugin \"faulty\" raised in dangjian_rules_process_results: KeyError: 'audit'"
+    )
+    with pytest.raises(PluginError) as caught:
+        registry.check_ruleset(ruleset, {}, None)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        'plugin "faulty" raised in dangjian_rules_check_ruleset: ValueError: no network'
+    )
