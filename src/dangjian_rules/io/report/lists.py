@@ -26,6 +26,7 @@ from dangjian_rules.model.result import SubjectResult, format_decimal
 
 class ListSections(GradeSections):
     def rectification(self) -> Markup:
+        """Per venue checklist: its verdicts by group, and what each subject must rectify."""
         t = self.t
         lists = [(v, m) for v in self.views for m in v.checklists if v.results]
         if not lists:
@@ -56,43 +57,7 @@ class ListSections(GradeSections):
                         f"chart-checklist-{_slug(view.ref.id)}-{_slug(measure_id)}",
                     )
                 )
-            rows: list[list[object]] = []
-            not_inspected: list[str] = []
-            for key, results in self.by_group(view.results):
-                for r in results:
-                    measured = r.measures.get(measure_id)
-                    if measured is None:
-                        continue
-                    if not _inspected(r, measure_id):
-                        not_inspected.append(f"{r.subject.name}（{r.subject.id}）")
-                        continue
-                    failed = [
-                        str(d.get("label", d.get("id", "")))
-                        for d in measured.details
-                        if d.get("passed") is False
-                    ]
-                    if not failed:
-                        continue
-                    passed = measured.parts.get("passed")
-                    total_items = len(measured.details)
-                    rows.append(
-                        [
-                            self.groups.label(key),
-                            Cell(r.subject.id, cls="nw"),
-                            r.subject.name,
-                            Cell(measured.parts.get("date") or "—", cls="nw"),
-                            Cell(measured.value, cls="nw"),
-                            Cell(
-                                f"{_num(passed if isinstance(passed, Decimal) else None)}/{total_items}",
-                                numeric=True,
-                            ),
-                            Markup(
-                                '<ul class="items">'
-                                + "".join(f"<li>{_e(item)}</li>" for item in failed)
-                                + "</ul>"
-                            ),
-                        ]
-                    )
+            rows, not_inspected = self._rectify_rows(view, measure_id)
             if rows:
                 out.append(
                     _table(
@@ -120,7 +85,50 @@ class ListSections(GradeSections):
                 )
         return Markup("".join(out))
 
+    def _rectify_rows(self, view: _View, measure_id: str) -> tuple[list[list[object]], list[str]]:
+        """The subjects with failed checklist items (a row each, by group), and the names
+        of those not inspected."""
+        rows: list[list[object]] = []
+        not_inspected: list[str] = []
+        for key, results in self.by_group(view.results):
+            for r in results:
+                measured = r.measures.get(measure_id)
+                if measured is None:
+                    continue
+                if not _inspected(r, measure_id):
+                    not_inspected.append(f"{r.subject.name}（{r.subject.id}）")
+                    continue
+                failed = [
+                    str(d.get("label", d.get("id", "")))
+                    for d in measured.details
+                    if d.get("passed") is False
+                ]
+                if not failed:
+                    continue
+                passed = measured.parts.get("passed")
+                total_items = len(measured.details)
+                rows.append(
+                    [
+                        self.groups.label(key),
+                        Cell(r.subject.id, cls="nw"),
+                        r.subject.name,
+                        Cell(measured.parts.get("date") or "—", cls="nw"),
+                        Cell(measured.value, cls="nw"),
+                        Cell(
+                            f"{_num(passed if isinstance(passed, Decimal) else None)}/{total_items}",
+                            numeric=True,
+                        ),
+                        Markup(
+                            '<ul class="items">'
+                            + "".join(f"<li>{_e(item)}</li>" for item in failed)
+                            + "</ul>"
+                        ),
+                    ]
+                )
+        return rows, not_inspected
+
     def flags(self) -> Markup:
+        """The subjects each flag raised, then the vetoes."""
         t = self.t
         out: list[str] = []
         any_flags = False
@@ -166,6 +174,13 @@ class ListSections(GradeSections):
                 )
         if not any_flags:
             out.append(f"<p>{_e(t('report.not_applicable'))}</p>")
+        out.extend(self._vetoes())
+        return Markup("".join(out))
+
+    def _vetoes(self) -> list[str]:
+        """Every one-vote veto of the run, with its rule and record."""
+        t = self.t
+        out: list[str] = []
         vetoes = [(v, r, veto) for v in self.views for r in v.results for veto in r.vetoes]
         out.append(
             f'<h3 id="vetoes">{_e(t("flags.vetoes"))} <span class="count">({len(vetoes)})</span></h3>'
@@ -201,7 +216,7 @@ class ListSections(GradeSections):
             )
         else:
             out.append(f"<p>{_e(t('report.none'))}</p>")
-        return Markup("".join(out))
+        return out
 
     def subjects(self) -> Markup:
         t = self.t

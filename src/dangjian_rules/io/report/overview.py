@@ -25,9 +25,13 @@ from dangjian_rules.io.report.markup import (
 )
 from dangjian_rules.model.result import SubjectResult
 
+#: (header, value of a list of results, higher is better, shown as "%", "n" or "")
+Metric = tuple[str, Callable[[list[SubjectResult]], Decimal | None], bool, str]
+
 
 class OverviewSections(ReportBase):
     def overview(self) -> Markup:
+        """The provenance of the run, its rulesets and the accounting of every record."""
         t, run = self.t, self.run
         if self.groups.mode == "region":
             grouping_text = t("group.explain.region")
@@ -63,6 +67,13 @@ class OverviewSections(ReportBase):
                 ]
             )
         out: list[str] = [_table([t("col.field"), t("col.value")], rows, "kv")]
+        out.extend(self._rulesets_table())
+        out.extend(self._accounting_table())
+        return Markup("".join(out))
+
+    def _rulesets_table(self) -> list[str]:
+        t = self.t
+        out: list[str] = []
         out.append(f"<h3>{_e(t('overview.rulesets'))}</h3>")
         out.append(
             _table(
@@ -90,10 +101,16 @@ class OverviewSections(ReportBase):
                 "rulesets",
             )
         )
+        return out
+
+    def _accounting_table(self) -> list[str]:
+        """Per ruleset, how many records went into each accounting bucket."""
+        t = self.t
+        out: list[str] = []
         out.append(f"<h3>{_e(t('overview.accounting'))}</h3>")
         out.append(f'<p class="muted">{_e(t("overview.accounting_note"))}</p>')
         buckets = [b for b in _BUCKET_ORDER]
-        rows = []
+        rows: list[list[object]] = []
         for view in self.views:
             totals = Counter[str]()
             for result in view.results:
@@ -119,7 +136,7 @@ class OverviewSections(ReportBase):
                 "accounting",
             )
         )
-        return Markup("".join(out))
+        return out
 
     def city(self) -> Markup:
         t = self.t
@@ -137,8 +154,30 @@ class OverviewSections(ReportBase):
     def _comparison(self, view: _View) -> Markup:
         """A table of the groups side by side, with a chart of the main figure."""
         t = self.t
-        metrics: list[tuple[str, Callable[[list[SubjectResult]], Decimal | None], bool, str]] = []
-        # (header, value of a list of results, higher is better, shown as "%"/"")
+        metrics = [
+            *self._rating_metrics(view),
+            *self._checklist_metrics(view),
+            *self._count_metrics(view),
+        ]
+        groups = self.by_group(view.results)
+        values = [[metric(rs) for _, metric, _, _ in metrics] for _, rs in groups]
+        rows = self._comparison_rows(view, metrics, groups, values)
+        out: list[str] = [
+            _table(
+                [t("col.group"), t("col.subjects"), *(m[0] for m in metrics)],
+                rows,
+                "compare",
+                foot=True,
+            )
+        ]
+        if metrics:
+            out.extend(self._comparison_chart(view, metrics[0], groups, [v[0] for v in values]))
+        return Markup("".join(out))
+
+    def _rating_metrics(self, view: _View) -> list[Metric]:
+        """The share passing, the stars and the best tier, as the ruleset has them."""
+        t = self.t
+        metrics: list[Metric] = []
         if view.ruleset.grades:
             passing, names = pass_grades(view.ruleset)
             if passing:
@@ -173,6 +212,12 @@ class OverviewSections(ReportBase):
                 return _share(sum(1 for r in rated if r.tier and r.tier.tier == tier), len(rated))
 
             metrics.append((t("col.top_tier_share", tier=best), best_tier, True, "%"))
+        return metrics
+
+    def _checklist_metrics(self, view: _View) -> list[Metric]:
+        """Per venue checklist, the share given its most common passing verdict."""
+        t = self.t
+        metrics: list[Metric] = []
         for measure_id, label in view.checklists:
             order = self._verdicts(view, measure_id)
             if not order:
@@ -195,6 +240,12 @@ class OverviewSections(ReportBase):
                     "%",
                 )
             )
+        return metrics
+
+    def _count_metrics(self, view: _View) -> list[Metric]:
+        """The average score, the selected, the flagged and the vetoed."""
+        t = self.t
+        metrics: list[Metric] = []
         if view.scored:
             single = {g.id for g in view.ruleset.grades if len(g.bands) < 2}
 
@@ -221,8 +272,17 @@ class OverviewSections(ReportBase):
                 return _share(sum(1 for r in rs if r.vetoes), len(rs))
 
             metrics.append((t("col.vetoed"), vetoed, False, "%"))
-        groups = self.by_group(view.results)
-        values = [[metric(rs) for _, metric, _, _ in metrics] for _, rs in groups]
+        return metrics
+
+    def _comparison_rows(
+        self,
+        view: _View,
+        metrics: list[Metric],
+        groups: list[tuple[str, list[SubjectResult]]],
+        values: list[list[Decimal | None]],
+    ) -> list[list[object]]:
+        """One row per group, the best and worst marked, then the row of all subjects."""
+        t = self.t
         overall = [metric(view.results) for _, metric, _, _ in metrics]
         rows: list[list[object]] = []
         for (key, rs), row_values in zip(groups, values, strict=True):
@@ -250,52 +310,51 @@ class OverviewSections(ReportBase):
                 ),
             ]
         )
-        out: list[str] = [
-            _table(
-                [t("col.group"), t("col.subjects"), *(m[0] for m in metrics)],
-                rows,
-                "compare",
-                foot=True,
-            )
+        return rows
+
+    def _comparison_chart(
+        self,
+        view: _View,
+        metric: Metric,
+        groups: list[tuple[str, list[SubjectResult]]],
+        values: list[Decimal | None],
+    ) -> list[str]:
+        """A bar chart of the first figure per group, and the spread between the ends."""
+        t = self.t
+        header, _, _, kind = metric
+        out: list[str] = []
+        chart_rows = [
+            (self.groups.label(key), v or Decimal(0), _shown(v, kind))
+            for (key, _), v in zip(groups, values, strict=True)
         ]
-        if metrics:
-            header, _, higher, kind = metrics[0]
-            chart_rows = [
-                (self.groups.label(key), v[0] or Decimal(0), _shown(v[0], kind))
-                for (key, _), v in zip(groups, values, strict=True)
-            ]
-            out.append(
-                hbar_chart(
-                    t(
-                        "city.caption",
-                        ruleset=view.ref.name,
-                        measure=header,
-                        group=self.group_word,
-                    ),
-                    chart_rows,
-                    _HUNDRED if kind == "%" else None,
-                    chart_id=f"chart-city-{_slug(view.ref.id)}",
-                )
+        out.append(
+            hbar_chart(
+                t(
+                    "city.caption",
+                    ruleset=view.ref.name,
+                    measure=header,
+                    group=self.group_word,
+                ),
+                chart_rows,
+                _HUNDRED if kind == "%" else None,
+                chart_id=f"chart-city-{_slug(view.ref.id)}",
             )
-            present = [
-                (x, key)
-                for (key, _), v in zip(groups, values, strict=True)
-                if (x := v[0]) is not None
-            ]
-            if len(present) > 1:
-                high = max(present, key=lambda p: (p[0], p[1]))
-                low = min(present, key=lambda p: (p[0], p[1]))
-                out.append(
-                    '<p class="spread">'
-                    + _e(
-                        t(
-                            "city.spread",
-                            high=_shown(high[0], kind),
-                            high_group=self.groups.label(high[1]),
-                            low=_shown(low[0], kind),
-                            low_group=self.groups.label(low[1]),
-                        )
+        )
+        present = [(v, key) for (key, _), v in zip(groups, values, strict=True) if v is not None]
+        if len(present) > 1:
+            high = max(present, key=lambda p: (p[0], p[1]))
+            low = min(present, key=lambda p: (p[0], p[1]))
+            out.append(
+                '<p class="spread">'
+                + _e(
+                    t(
+                        "city.spread",
+                        high=_shown(high[0], kind),
+                        high_group=self.groups.label(high[1]),
+                        low=_shown(low[0], kind),
+                        low_group=self.groups.label(low[1]),
                     )
-                    + "</p>"
                 )
-        return Markup("".join(out))
+                + "</p>"
+            )
+        return out
