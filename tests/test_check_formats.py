@@ -21,7 +21,15 @@ import pytest
 from dangjian_rules import __version__
 from dangjian_rules.cli import build_parser, main
 from dangjian_rules.errors import Problem
-from dangjian_rules.tools.check_formats import FORMATS, render_github, render_junit, render_sarif
+from dangjian_rules.plugins.builtin.check_reporters import (
+    CHECK_REPORTERS,
+    render_github,
+    render_junit,
+    render_sarif,
+)
+from dangjian_rules.testing import make_registry
+
+FORMATS = [reporter.name for reporter in CHECK_REPORTERS]
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = "tests/rulesets/bad/values-and-vetoes.toml"  # 5 errors and 1 warning
@@ -51,7 +59,8 @@ def problems_of(*paths: str) -> list[dict[str, Any]]:
 
 
 def test_the_formats_offered_are_the_registry() -> None:
-    assert list(FORMATS) == ["text", "json", "github", "sarif", "junit"]
+    assert FORMATS == ["text", "json", "github", "sarif", "junit"]
+    assert list(make_registry().check_reporters) == FORMATS
     for name in FORMATS:
         args = build_parser().parse_args(["check", "--format", name, GOOD])
         assert args.format == name
@@ -75,9 +84,14 @@ def test_exit_codes_do_not_depend_on_the_format(
     assert check("--format", fmt, "--strict", *paths)[0] == strict
 
 
-def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check("--format", "xml", GOOD)[0] == 2
-    assert "invalid choice: 'xml'" in capsys.readouterr().err
+def test_an_unknown_format_is_a_usage_error() -> None:
+    assert check("--format", "xml", GOOD) == (
+        2,
+        'dangjian-rules: unknown format "xml"; expected one of: '
+        '"github", "json", "junit", "sarif", "text"\n',
+    )
+    code, printed = check("--format", "sarf", GOOD)
+    assert code == 2 and printed.startswith('dangjian-rules: unknown format "sarf"; did you mean')
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import types
@@ -16,8 +17,8 @@ import pytest
 from dangjian_rules import hookimpl
 from dangjian_rules.api import parse_ruleset
 from dangjian_rules.cli import main
-from dangjian_rules.errors import Problem
-from dangjian_rules.io.formats import DataLoader, Reporter, load_data
+from dangjian_rules.errors import Problem, UsageError
+from dangjian_rules.io.formats import CheckReporter, DataLoader, Reporter, ReportOptions
 from dangjian_rules.model.fields import EventType, FieldSpec
 from dangjian_rules.model.result import RunResult
 from dangjian_rules.plugins.manager import (
@@ -260,7 +261,7 @@ def test_plugin_loaders_and_reporters_come_before_builtins(tmp_path: Path) -> No
 
     registry = make_registry(Formats())
     assert registry.loaders[0].name == "memory"
-    assert load_data(tmp_path / "x.mem", registry=registry) is data
+    assert registry.load_data(tmp_path / "x.mem") is data
     assert (
         registry.reporters["count"].render(
             evaluate_ruleset(CARD, data),
@@ -297,10 +298,93 @@ def test_plugins_command_lists_builtins_with_all() -> None:
     assert out.getvalue() == "No plugins installed (--all also lists the built-in ones).\n"
 
 
-def test_builtin_plugin_modules_exist() -> None:
-    for name in BUILTIN_PLUGINS:
-        module = __import__(name, fromlist=["_"])
-        assert isinstance(module, types.ModuleType)
+def test_every_builtin_plugin_provides_something() -> None:
+    registry = make_registry()
+    for name, plugin in registry.manager.list_name_plugin():
+        assert name in BUILTIN_PLUGINS
+        assert registry.manager.get_hookcallers(plugin), f"{name} implements no hook"
+    providers = set(registry.owners.values())
+    hook_only = {"dangjian_rules.plugins.builtin.results"}  # post-processes, provides no name
+    assert providers == set(BUILTIN_PLUGINS) - hook_only
+
+
+def test_a_wrapper_around_the_check_hook_sees_and_changes_all_problems() -> None:
+    class Strict:
+        @hookimpl
+        def dangjian_rules_check_ruleset(
+            self, ruleset: Any, document: Any, positions: Any
+        ) -> Sequence[Problem]:
+            return [Problem("XX101", "too lax", "太松")]
+
+    class Quiet:
+        @hookimpl(wrapper=True)
+        def dangjian_rules_check_ruleset(
+            self, ruleset: Any, document: Any, positions: Any
+        ) -> Generator[None, Any, Any]:
+            found: list[Sequence[Problem]] = yield
+            return [[attrs.evolve(p, severity="warning") for ps in found for p in ps]]
+
+    registry = make_registry(Strict(), Quiet())
+    ruleset, problems = parse_ruleset(CARD, "card.toml", registry)
+    assert [(p.code, p.severity) for p in problems] == [("XX101", "warning")]
+    assert ruleset is not None  # a warning does not stop the ruleset
+
+
+def test_old_style_result_wrappers_work_too() -> None:
+    class Count:
+        @hookimpl(hookwrapper=True)
+        def dangjian_rules_process_results(self, run: RunResult) -> Generator[None, Any, None]:
+            outcome = yield
+            inner: RunResult = outcome.get_result()
+            outcome.force_result(attrs.evolve(inner, engine=inner.engine + " +count"))
+
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+    assert evaluate_ruleset(CARD, data, plugins=[Count()]).engine.endswith(" +count")
+
+
+def test_a_wrapper_around_a_collecting_hook_is_refused_naming_the_plugin() -> None:
+    class Wrapping:
+        __name__ = "wrapping"
+
+        @hookimpl(wrapper=True)
+        def dangjian_rules_rule_kinds(self) -> Generator[None, Any, Any]:
+            kinds = yield
+            return kinds
+
+    with pytest.raises(PluginError) as caught:
+        make_registry(Wrapping())
+    assert str(caught.value).startswith(
+        'plugin "wrapping" implements dangjian_rules_rule_kinds as a wrapper; '
+    )
+
+
+def test_a_plugin_adds_a_check_format() -> None:
+    class Count:
+        @hookimpl
+        def dangjian_rules_check_reporters(self) -> Sequence[CheckReporter]:
+            return [
+                CheckReporter(
+                    "count", "how many problems", lambda problems, files, lang: f"{len(problems)}\n"
+                )
+            ]
+
+    registry = make_registry(Count())
+    assert next(iter(registry.check_reporters)) == "count"
+    assert registry.owners[("check reporter", "count")] == "inline-0"
+    assert {"text", "json", "github", "sarif", "junit"} <= set(registry.check_reporters)
+
+
+def test_the_html_report_is_a_reporter() -> None:
+    data = DatasetBuilder().event("meeting", "2015-02-01", member="M1").build()
+    registry = make_registry()
+    ruleset, _ = parse_ruleset(CARD, "card.toml", registry)
+    assert ruleset is not None
+    run = evaluate_ruleset(ruleset, data)
+    html = registry.reporters["html"]
+    page = html.render(run, [ruleset], ReportOptions(lang="en", dataset=data))
+    assert isinstance(page, str) and page.startswith("<!DOCTYPE html>") and "M1" in page
+    with pytest.raises(UsageError, match="needs the data"):
+        html.render(run, [ruleset], ReportOptions(lang="en"))
 
 
 def test_plugin_code_raising_during_a_run_is_named() -> None:
@@ -328,4 +412,77 @@ def test_plugin_code_raising_during_a_run_is_named() -> None:
     assert str(caught.value) == (
         'plugin "fragile" failed in rule "meeting" (kind "fragile"): '
         "ZeroDivisionError: division by zero"
+    )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_CODE = {
+    "the 湖滨 plugin": ROOT / "plugins" / "dangjian-rules-hubin",
+    "the new-plugin template": ROOT / "src" / "dangjian_rules" / "tools" / "templates" / "plugin",
+}
+
+
+def _dangjian_imports(source: str) -> set[str]:
+    """The dangjian_rules modules a file imports (placeholders of templates made valid)."""
+    tree = ast.parse(source.replace("{{module}}", "plugin_module").replace("{{", "x_"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return {name for name in found if name.split(".")[0] == "dangjian_rules"}
+
+
+@pytest.mark.parametrize("what", list(PLUGIN_CODE))
+def test_plugins_import_only_the_plugin_module(what: str) -> None:
+    files = [
+        f for f in sorted(PLUGIN_CODE[what].rglob("*")) if f.name.endswith((".py", ".py.tmpl"))
+    ]
+    assert len(files) >= 2
+    users = 0
+    for file in files:
+        allowed = {"dangjian_rules.plugin"}
+        if "tests" in file.relative_to(PLUGIN_CODE[what]).parts:
+            allowed.add("dangjian_rules.testing")
+        imported = _dangjian_imports(file.read_text(encoding="utf-8"))
+        assert imported <= allowed, f"{what}: {file.name} imports {sorted(imported - allowed)}"
+        users += "dangjian_rules.plugin" in imported
+    assert users >= 2  # the plugin's code and its tests
+
+
+FAULTY = """
+from dangjian_rules.plugin import hookimpl
+
+
+@hookimpl(wrapper=True)
+def dangjian_rules_process_results(run):
+    yield
+    raise KeyError("audit")
+
+
+@hookimpl
+def dangjian_rules_check_ruleset(ruleset, document, positions):
+    raise ValueError("no network")
+"""
+
+
+def test_the_typed_hook_methods_name_a_plugin_that_raises() -> None:
+    faulty = types.ModuleType("faulty")  # a plugin module, as an entry point loads one
+    exec(compile(FAULTY, "faulty.py", "exec"), faulty.__dict__)
+    registry = make_registry(faulty)
+    plain = make_registry()
+    ruleset, _ = parse_ruleset(CARD, "card.toml", plain)
+    assert ruleset is not None
+    run = evaluate_ruleset(ruleset, DatasetBuilder().build())
+    assert plain.process_results(run) is run  # the built-in returns it unchanged
+    with pytest.raises(PluginError) as caught:
+        registry.process_results(run)
+    assert str(caught.value) == (
+        "plugin \"faulty\" raised in dangjian_rules_process_results: KeyError: 'audit'"
+    )
+    with pytest.raises(PluginError) as caught:
+        registry.check_ruleset(ruleset, {}, None)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        'plugin "faulty" raised in dangjian_rules_check_ruleset: ValueError: no network'
     )

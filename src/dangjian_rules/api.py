@@ -140,14 +140,7 @@ def _reviewer(registry: Registry) -> files.Review:
     def review(
         ruleset: Ruleset, document: Mapping[str, Any], positions: tomlpos.Positions
     ) -> tuple[Ruleset, list[Problem]]:
-        found: list[Problem] = []
-        for problems in registry.call(
-            "dangjian_rules_check_ruleset",
-            ruleset=ruleset,
-            document=document,
-            positions=positions,
-        ):
-            found.extend(problems)
+        found = registry.check_ruleset(ruleset, document, positions)
         rules = tuple(_plugin_rule(rule, registry) for rule in ruleset.rules)
         return attrs.evolve(ruleset, rules=rules, rebuild=rebuild_ruleset), found
 

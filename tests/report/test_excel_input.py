@@ -20,10 +20,10 @@ from dangjian_rules.io.excel import (
     dump_xlsx_dataset,
     load_xlsx_dataset,
 )
-from dangjian_rules.io.formats import load_data
 from dangjian_rules.model.fields import DataSchema, FieldSpec
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.result import dumps
+from dangjian_rules.plugins.manager import default_registry
 
 
 def openpyxl() -> Any:
@@ -108,7 +108,7 @@ def test_round_trip_gives_the_same_data_and_the_same_results(small: Any, tmp_pat
     openpyxl()
     path = tmp_path / "small.xlsx"
     dump_xlsx_dataset(small.dataset, path)
-    loaded = load_data(path, schema=small.schema)  # through the loader plugin
+    loaded = default_registry().load_data(path, schema=small.schema)  # through the loader plugin
     assert loaded.fingerprint == small.dataset.fingerprint
     assert loaded.counts() == small.dataset.counts()
     run = evaluate(small.rulesets, loaded, Period.parse("2015"))

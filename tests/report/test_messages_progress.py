@@ -43,7 +43,9 @@ def test_report_words_all_come_from_the_catalogue() -> None:
     import dangjian_rules.io.report
 
     for module in (dangjian_rules.io.report, dangjian_rules.io.excel):
-        source = Path(str(module.__file__)).read_text(encoding="utf-8")
+        file = Path(str(module.__file__))
+        files = sorted(file.parent.glob("*.py")) if file.name == "__init__.py" else [file]
+        source = "".join(f.read_text(encoding="utf-8") for f in files)
         for key in re.findall(r'\bt\(\s*"([a-z_]+\.[a-z_.]+)"', source):
             assert key in MESSAGES, f"{module.__name__} uses unknown message {key}"
 

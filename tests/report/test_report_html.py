@@ -418,3 +418,22 @@ def test_report_language_follows_the_locale_unless_asked(
     out = io.StringIO()
     assert main(["check", str(examples / "small-card.toml")], out, err) == 0
     assert ("检查通过" in out.getvalue()) == (lang == "zh-CN")
+
+
+def test_the_style_and_script_are_package_data() -> None:
+    """The report reads its CSS and JS from files beside it: an installed wheel must hold
+    them, so pyproject.toml declares them as package data."""
+    import fnmatch
+
+    import tomli
+
+    root = Path(__file__).resolve().parents[2]
+    package = root / "src" / "dangjian_rules"
+    config = tomli.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["dangjian_rules"]
+    folder = package / "io" / "report"
+    assets = sorted([*folder.glob("*.css"), *folder.glob("*.js")])
+    assert [a.name for a in assets] == ["report.css", "report.js"]
+    for asset in assets:
+        relative = asset.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative

@@ -4,16 +4,16 @@ tested with the fixtures dangjian-rules ships for plugin authors."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import dangjian_rules_hubin as hubin
-import pytest
 
-from dangjian_rules import parse_ruleset
-from dangjian_rules.cli import main
+from dangjian_rules.plugin import parse_ruleset
 from dangjian_rules.testing import DatasetBuilder, assert_trace, make_registry, problem_codes
 
 HERE = Path(__file__).resolve().parent.parent
@@ -128,38 +128,45 @@ def test_without_the_plugin_the_kind_is_unknown() -> None:
     assert problems[0].message == 'unknown rule kind "ledger"'
 
 
-def test_packaged_ruleset_by_id_from_the_cli(tmp_path: Path) -> None:
-    out = io.StringIO()
-    data = HERE / "examples" / "ledger-2015.json"
-    code = main(
-        ["evaluate", "-r", "hubin.ledger", "-d", str(data), "-p", "2015", "--format", "json"],
-        out=out,
-        err=out,
+def dangjian_rules(*args: str, **environment: str) -> tuple[int, str]:
+    """The command as a user runs it (exit code, stdout and stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dangjian_rules", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, **environment},
+        check=False,
     )
-    assert code == 0, out.getvalue()
-    result = json.loads(out.getvalue())
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_packaged_ruleset_by_id_from_the_cli(tmp_path: Path) -> None:
+    data = HERE / "examples" / "ledger-2015.json"
+    code, output = dangjian_rules(
+        "evaluate", "-r", "hubin.ledger", "-d", str(data), "-p", "2015", "--format", "json"
+    )
+    assert code == 0, output
+    result = json.loads(output)
     assert result["rulesets"][0]["id"] == "hubin.ledger"
     assert {r["subject"]["id"] for r in result["results"]} == {"H001", "H002", "H003", "H004"}
     assert all("adjustments" in r for r in result["results"])
 
 
 def test_plugins_command_lists_what_it_adds() -> None:
-    out = io.StringIO()
-    assert main(["plugins", "--format", "json"], out=out, err=out) == 0
-    (info,) = [p for p in json.loads(out.getvalue()) if p["name"] == "hubin"]
+    code, output = dangjian_rules("plugins", "--format", "json")
+    assert code == 0, output
+    (info,) = [p for p in json.loads(output) if p["name"] == "hubin"]
     assert info["rule_kinds"] == ["ledger"]
     assert info["functions"] == ["workdays"]
     assert info["rulesets"] == ["hubin.ledger"]
     assert info["version"] == hubin.__version__
 
 
-def test_blocking_the_plugin_removes_its_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    out = io.StringIO()
-    card = Path(hubin.__file__).parent / "rulesets" / "ledger.toml"
-    assert main(["check", str(card)], out=out, err=out) == 0
-    out = io.StringIO()
-    assert main(["check", "--block-plugin", "hubin", "--lang", "en", str(card)], out=out) == 1
-    assert 'DJ111 unknown rule kind "ledger"' in out.getvalue()
-    monkeypatch.setenv("DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD", "1")
-    out = io.StringIO()
-    assert main(["check", str(card)], out=out, err=out) == 1
+def test_blocking_the_plugin_removes_its_kind() -> None:
+    card = str(Path(hubin.__file__).parent / "rulesets" / "ledger.toml")
+    assert dangjian_rules("check", card)[0] == 0
+    code, output = dangjian_rules("check", "--block-plugin", "hubin", "--lang", "en", card)
+    assert code == 1
+    assert 'DJ111 unknown rule kind "ledger"' in output
+    assert dangjian_rules("check", card, DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD="1")[0] == 1

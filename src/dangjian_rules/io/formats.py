@@ -1,26 +1,26 @@
-"""Data loaders and reporters: the formats data comes in and results go out in.
+"""Data loaders and reporters: the formats data comes in and results and problems go out in.
 
-Built-in ones are plugins (``builtin/loaders.py``, ``builtin/reporters.py``); a plugin
-adds more through the ``dangjian_rules_data_loaders`` and ``dangjian_rules_reporters``
-hooks.
+Built-in ones are plugins (``builtin/loaders.py``, ``builtin/reporters.py``,
+``builtin/check_reporters.py``); a plugin adds more through the
+``dangjian_rules_data_loaders``, ``dangjian_rules_reporters`` and
+``dangjian_rules_check_reporters`` hooks.  Which loader reads a path is the plugin
+registry's choice (``Registry.load_data``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
-from dangjian_rules.errors import Language, Problem, ProblemsFound
+from dangjian_rules.errors import Language, Problem
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset
 
 if TYPE_CHECKING:
     from dangjian_rules.model.result import RunResult
-    from dangjian_rules.plugins.manager import Registry
     from dangjian_rules.ruleset.compiled import Ruleset
 
 
@@ -37,11 +37,20 @@ class DataLoader:
 
 @attrs.frozen
 class ReportOptions:
-    """What a reporter may be asked for on the command line."""
+    """What a reporter may be asked for on the command line, and what some need besides
+    the run: the HTML report reads the data (organization tree, names, regions) and the
+    previous period's result."""
 
     lang: Language = "en"
     limit: int | None = None
     with_trace: bool = True
+    #: the data the run was evaluated on (None when the caller does not have it)
+    dataset: Dataset | None = None
+    #: how the HTML report groups subjects: ``auto``, ``region`` or ``top``
+    group_by: str = "auto"
+    #: the HTML report's per-subject explanations
+    drill_down: bool = True
+    previous: RunResult | None = None
 
 
 @attrs.frozen
@@ -66,39 +75,39 @@ class Reporter:
         return output if isinstance(output, bytes) else output.encode(self.file_encoding)
 
 
-def load_data(
-    path: str | os.PathLike[str],
-    schema: DataSchema | None = None,
-    encoding: str | None = None,
-    registry: Registry | None = None,
-) -> Dataset:
-    """Load data with the first loader (installed plugins first) that accepts the path."""
-    from dangjian_rules.plugins.manager import default_registry
+@attrs.frozen
+class CheckReporter:
+    """Renders the problems ``check`` found as the text to print or write."""
 
-    registry = registry or default_registry()
-    target = Path(path)
-    loader = registry.loader_for(target)
-    if loader is None:
-        names = ", ".join(loader.name for loader in registry.loaders)
-        raise ProblemsFound(
-            [
-                Problem(
-                    code="DJ211",
-                    message=(
-                        "no data here in a format I can read"
-                        if not target.exists()
-                        else "this data format is not known"
-                    )
-                    + f" (known formats: {names})",
-                    message_zh=("找不到数据" if not target.exists() else "无法识别的数据格式")
-                    + f"（可读取的格式：{names}）",
-                    file=os.fspath(path),
-                    hint="give a .json file, an .xlsx workbook, or a folder with "
-                    "organizations.csv, members.csv and events.csv",
-                    hint_zh="请提供 .json 文件、.xlsx 工作簿，或包含 organizations.csv、members.csv、"
-                    "events.csv 的文件夹",
-                )
-            ]
+    name: str
+    description: str
+    #: (problems, the ruleset files checked, as problems name them, language) → the report
+    render: Callable[[Sequence[Problem], Sequence[str], Language], str]
+
+
+def in_language(lang: Language, en: str, zh: str) -> str:
+    """The English or the Chinese of a pair."""
+    return zh if lang == "zh" else en
+
+
+def format_problems(problems: Sequence[Problem], lang: Language) -> str:
+    """``FILE:LINE:COL: CODE message`` and an indented hint per problem, then a summary
+    line: how every command shows problems."""
+    lines: list[str] = []
+    for problem in problems:
+        severity = "" if problem.severity == "error" else in_language(lang, "warning: ", "警告：")
+        lines.append(f"{problem.location()}: {problem.code} {severity}{problem.text(lang)}")
+        hint = problem.hint_text(lang)
+        if hint:
+            lines.append(f"  {in_language(lang, 'hint: ', '提示：')}{hint}")
+    if problems:
+        errors = sum(1 for p in problems if p.severity == "error")
+        warnings = len(problems) - errors
+        lines.append(
+            in_language(
+                lang,
+                f"Found {errors} error(s) and {warnings} warning(s).",
+                f"发现 {errors} 个错误、{warnings} 个警告。",
+            )
         )
-    with registry.guard(f'loading data with the "{loader.name}" loader'):
-        return loader.load(target, schema or DataSchema(), encoding)
+    return "".join(line + "\n" for line in lines)

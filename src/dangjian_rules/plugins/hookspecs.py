@@ -13,7 +13,10 @@ reporters) is itself made of plugins implementing these hooks; see
 :data:`dangjian_rules.plugins.manager.BUILTIN_PLUGINS`.
 
 Hooks that return a list are called on every plugin and their lists joined; installed
-plugins are asked before the built-ins.  Every hook is documented in docs/plugins.md.
+plugins are asked before the built-ins.  The hooks that add named things (kinds,
+functions, rulesets, event types, loaders, reporters) are called plugin by plugin, so
+that every name is known with its plugin, and cannot be wrappers;
+``dangjian_rules_process_results`` and ``dangjian_rules_check_ruleset`` may be.  Every hook is documented in docs/plugins.md.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from dangjian_rules.errors import Problem
-    from dangjian_rules.io.formats import DataLoader, Reporter
+    from dangjian_rules.io.formats import CheckReporter, DataLoader, Reporter
     from dangjian_rules.model.fields import EventType
     from dangjian_rules.model.result import RunResult
     from dangjian_rules.ruleset.compiled import Ruleset
@@ -136,5 +139,12 @@ def dangjian_rules_data_loaders() -> Sequence[DataLoader]:
 
 @hookspec
 def dangjian_rules_reporters() -> Sequence[Reporter]:
-    """Return output formats for ``evaluate --format NAME``."""
+    """Return output formats for results: ``evaluate --format NAME`` (and ``report``,
+    which writes the ``html`` one)."""
+    raise NotImplementedError
+
+
+@hookspec
+def dangjian_rules_check_reporters() -> Sequence[CheckReporter]:
+    """Return output formats for the problems found by ``check --format NAME``."""
     raise NotImplementedError

@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -22,13 +23,17 @@ from typing import Any, TypeVar, cast
 import attrs
 import pluggy
 
-from dangjian_rules.errors import DangjianError
-from dangjian_rules.io.formats import DataLoader, Reporter
-from dangjian_rules.model.fields import EventType
+from dangjian_rules.errors import DangjianError, Problem, ProblemsFound
+from dangjian_rules.io.formats import CheckReporter, DataLoader, Reporter
+from dangjian_rules.model.fields import DataSchema, EventType
+from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.result import RunResult
 from dangjian_rules.plugins import hookspecs
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.expr import Function
 from dangjian_rules.ruleset.measures import MeasureKind
 from dangjian_rules.ruleset.rules import RuleKind
+from dangjian_rules.ruleset.tomlpos import Positions
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "dangjian_rules.plugins.builtin.point_kinds",
@@ -36,8 +41,21 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "dangjian_rules.plugins.builtin.functions",
     "dangjian_rules.plugins.builtin.loaders",
     "dangjian_rules.plugins.builtin.reporters",
+    "dangjian_rules.plugins.builtin.check_reporters",
     "dangjian_rules.plugins.builtin.exports",
     "dangjian_rules.plugins.builtin.results",
+)
+#: The hooks whose lists are collected plugin by plugin (so that every name provided is
+#: known with its plugin); they take no arguments and cannot be wrapped.
+COLLECTED_HOOKS: tuple[str, ...] = (
+    "dangjian_rules_rule_kinds",
+    "dangjian_rules_measure_kinds",
+    "dangjian_rules_condition_functions",
+    "dangjian_rules_rulesets",
+    "dangjian_rules_event_types",
+    "dangjian_rules_data_loaders",
+    "dangjian_rules_reporters",
+    "dangjian_rules_check_reporters",
 )
 DISABLE_AUTOLOAD_ENV = "DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD"
 BLOCK_ENV = "DANGJIAN_RULES_BLOCK_PLUGINS"
@@ -83,7 +101,22 @@ def new_plugin_manager(
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(_unknown_hook_message(manager, exc.plugin)) from exc
+    _refuse_collected_wrappers(manager)
     return manager
+
+
+def _refuse_collected_wrappers(manager: PluginManager) -> None:
+    """A wrapper around a collected hook would see only its own plugin's list (they are
+    collected plugin by plugin), so it is refused rather than silently doing nothing."""
+    for hook_name in COLLECTED_HOOKS:
+        for impl in getattr(manager.hook, hook_name).get_hookimpls():
+            if impl.wrapper or impl.hookwrapper:
+                raise PluginError(
+                    f'plugin "{manager.get_name(impl.plugin)}" implements {hook_name} as a '
+                    "wrapper; that hook only collects what each plugin adds, so return a list "
+                    "instead (dangjian_rules_process_results and dangjian_rules_check_ruleset "
+                    "may be wrappers)"
+                )
 
 
 def _unknown_hook_message(manager: PluginManager, plugin: object) -> str:
@@ -144,6 +177,7 @@ class PluginInfo:
     event_types: tuple[str, ...]
     loaders: tuple[str, ...]
     reporters: tuple[str, ...]
+    check_reporters: tuple[str, ...]
 
 
 @attrs.frozen
@@ -158,6 +192,7 @@ class Registry:
     ruleset_paths: tuple[Path, ...]
     loaders: tuple[DataLoader, ...]
     reporters: Mapping[str, Reporter]
+    check_reporters: Mapping[str, CheckReporter]
     #: (hook family, provided name) → plugin name
     owners: Mapping[tuple[str, str], str]
 
@@ -170,7 +205,7 @@ class Registry:
         ) -> list[_T]:
             items: list[_T] = []
             seen: dict[str, str] = {}
-            for owner, provided in _call_each(manager, hook_name):
+            for owner, provided in _collect_by_plugin(manager, hook_name):
                 for item in cast(Sequence[_T], provided):
                     name = key(item)
                     if name in seen:
@@ -204,6 +239,9 @@ class Registry:
         reporters: list[Reporter] = collect(
             "dangjian_rules_reporters", "reporter", lambda r: r.name
         )
+        check_reporters: list[CheckReporter] = collect(
+            "dangjian_rules_check_reporters", "check reporter", lambda r: r.name
+        )
         functions = [
             f
             if owners[("function", f.name)] in BUILTIN_PLUGINS
@@ -219,20 +257,34 @@ class Registry:
             ruleset_paths=tuple(Path(os.fspath(p)) for p in paths),
             loaders=tuple(loaders),
             reporters={r.name: r for r in reporters},
+            check_reporters={r.name: r for r in check_reporters},
             owners=owners,
         )
 
+    def process_results(self, run: RunResult) -> RunResult:
+        """The run after every plugin's ``dangjian_rules_process_results`` (wrappers
+        included); the engine's post-processing step."""
+        with _naming_the_plugin(self, "raised in dangjian_rules_process_results", ours_pass=False):
+            processed: RunResult = self.manager.hook.dangjian_rules_process_results(run=run)
+        return processed
+
+    def check_ruleset(
+        self, ruleset: Ruleset, document: Mapping[str, Any], positions: Positions
+    ) -> list[Problem]:
+        """The extra problems every plugin's ``dangjian_rules_check_ruleset`` finds."""
+        with _naming_the_plugin(self, "raised in dangjian_rules_check_ruleset", ours_pass=False):
+            found: list[Sequence[Problem]] = self.manager.hook.dangjian_rules_check_ruleset(
+                ruleset=ruleset, document=document, positions=positions
+            )
+        return [problem for problems in found for problem in problems]
+
     def call(self, hook_name: str, **kwargs: Any) -> Any:
-        """Call a hook, naming the plugin whose code raised, if one does."""
-        hook = getattr(self.manager.hook, hook_name)
-        try:
-            return hook(**kwargs)
-        except DangjianError:
-            raise
-        except Exception as exc:
-            raise PluginError(
-                f'plugin "{self.culprit(exc)}" raised in {hook_name}: {type(exc).__name__}: {exc}'
-            ) from exc
+        """Call a hook by name, naming the plugin whose code raised, if one does.
+
+        Kept for callers not yet switched to the typed methods (:meth:`process_results`,
+        :meth:`check_ruleset`), which are the way to call a hook."""
+        with _naming_the_plugin(self, "raised in " + hook_name, ours_pass=False):
+            return getattr(self.manager.hook, hook_name)(**kwargs)
 
     def culprit(self, exc: BaseException) -> str:
         """The plugin whose module the exception was raised from (innermost first)."""
@@ -252,16 +304,31 @@ class Registry:
                     return name
         return "unknown"
 
-    def guard(self, what: str) -> _Guard:
+    def guard(self, what: str) -> AbstractContextManager[None]:
         """``with registry.guard("loading data"):`` turns an exception raised by plugin
         code (a loader, a reporter, a rule kind) into a PluginError naming the plugin."""
-        return _Guard(self, what)
+        return _naming_the_plugin(self, f"failed while {what}", ours_pass=True)
 
     def loader_for(self, path: Path) -> DataLoader | None:
         for loader in self.loaders:
             if loader.accepts(path):
                 return loader
         return None
+
+    def load_data(
+        self,
+        path: str | os.PathLike[str],
+        schema: DataSchema | None = None,
+        encoding: str | None = None,
+    ) -> Dataset:
+        """Load data with the first loader (installed plugins first) that accepts the path;
+        raises ProblemsFound (DJ211) when none does."""
+        target = Path(path)
+        loader = self.loader_for(target)
+        if loader is None:
+            raise ProblemsFound([_no_loader_problem(os.fspath(path), self.loaders)])
+        with self.guard(f'loading data with the "{loader.name}" loader'):
+            return loader.load(target, schema or DataSchema(), encoding)
 
     def _ruleset_ids(self, paths: Sequence[str]) -> tuple[str, ...]:
         """The ids of the packaged rulesets found under ``paths``."""
@@ -307,9 +374,29 @@ class Registry:
                     event_types=provided("event type"),
                     loaders=provided("data loader"),
                     reporters=provided("reporter"),
+                    check_reporters=provided("check reporter"),
                 )
             )
         return infos
+
+
+def _no_loader_problem(path: str, loaders: Sequence[DataLoader]) -> Problem:
+    names = ", ".join(loader.name for loader in loaders)
+    missing = not Path(path).exists()
+    return Problem(
+        code="DJ211",
+        message=(
+            "no data here in a format I can read" if missing else "this data format is not known"
+        )
+        + f" (known formats: {names})",
+        message_zh=("找不到数据" if missing else "无法识别的数据格式")
+        + f"（可读取的格式：{names}）",
+        file=path,
+        hint="give a .json file, an .xlsx workbook, or a folder with "
+        "organizations.csv, members.csv and events.csv",
+        hint_zh="请提供 .json 文件、.xlsx 工作簿，或包含 organizations.csv、members.csv、"
+        "events.csv 的文件夹",
+    )
 
 
 def _guarded_function(function: Function, owner: str) -> Function:
@@ -328,27 +415,20 @@ def _guarded_function(function: Function, owner: str) -> Function:
     return attrs.evolve(function, implementation=guarded)
 
 
-class _Guard:
-    def __init__(self, registry: Registry, what: str) -> None:
-        self.registry = registry
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> None:
-        if exc is None or isinstance(exc, (DangjianError, KeyboardInterrupt)):
-            return
-        if not isinstance(exc, Exception):
-            return
-        if self.registry.culprit(exc) == "unknown":
-            return  # our own code: an internal error, reported as such by the CLI
-        raise PluginError(
-            f'plugin "{self.registry.culprit(exc)}" failed while {self.what}: '
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+@contextmanager
+def _naming_the_plugin(registry: Registry, doing: str, ours_pass: bool) -> Iterator[None]:
+    """Turns an exception raised by plugin code into a PluginError naming the plugin
+    (found from the traceback); ``ours_pass`` lets our own exceptions through, to be
+    reported as internal errors."""
+    try:
+        yield
+    except DangjianError:
+        raise
+    except Exception as exc:
+        culprit = registry.culprit(exc)
+        if ours_pass and culprit == "unknown":
+            raise
+        raise PluginError(f'plugin "{culprit}" {doing}: {type(exc).__name__}: {exc}') from exc
 
 
 def _own_version() -> str:
@@ -357,18 +437,25 @@ def _own_version() -> str:
     return __version__
 
 
-def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
-    """Each implementation's return value with its plugin's name, installed plugins first."""
+def _collect_by_plugin(manager: PluginManager, hook_name: str) -> list[tuple[str, object]]:
+    """Each plugin's answer to a collected hook, with its name, installed plugins first.
+
+    pluggy calls the hook once per plugin (a subset of the hook holding that plugin
+    only), so that what is provided is known with who provides it."""
     out: list[tuple[str, object]] = []
-    hook = getattr(manager.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # pluggy keeps them in registration order
-        owner = manager.get_name(impl.plugin) or repr(impl.plugin)
+    implementations = getattr(manager.hook, hook_name).get_hookimpls()
+    plugins = [impl.plugin for impl in implementations]
+    for plugin in reversed(plugins):  # pluggy keeps them in registration order
+        owner = manager.get_name(plugin) or repr(plugin)
+        others = [other for other in plugins if other is not plugin]
+        only_this = manager.subset_hook_caller(hook_name, remove_plugins=others)
         try:
-            out.append((owner, impl.function()))
+            answers = only_this()
         except Exception as exc:  # third-party code: name plugin and hook, no traceback
             raise PluginError(
                 f'plugin "{owner}" raised in {hook_name}: {type(exc).__name__}: {exc}'
             ) from exc
+        out.extend((owner, answer) for answer in answers)
     return out
 
 

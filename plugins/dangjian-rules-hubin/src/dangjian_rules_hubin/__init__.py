@@ -21,22 +21,24 @@ from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
-from dangjian_rules import hookimpl
-from dangjian_rules.errors import Problem
-from dangjian_rules.model.period import Period
-from dangjian_rules.model.records import Event
-from dangjian_rules.ruleset.compiled import Ruleset
-from dangjian_rules.ruleset.expr import DATE, DECIMAL, Function
-from dangjian_rules.ruleset.rules import (
+from dangjian_rules.plugin import (
+    DATE,
+    DECIMAL,
     Award,
     BuildContext,
     EndContext,
+    Event,
+    Function,
     Option,
+    Period,
+    Positions,
+    Problem,
     RuleKind,
     RuleOptionError,
+    Ruleset,
     SubjectChange,
+    hookimpl,
 )
-from dangjian_rules.ruleset.tomlpos import Positions
 
 __version__ = "0.1.0"
 

@@ -212,8 +212,10 @@ STREAK = MeasureKind(
 # ------------------------------------------------------------------------- checklist
 
 
-def build_checklist(options: Mapping[str, Any], context: MeasureBuildContext) -> MeasureBuild:
-    raw_items = options.get("items") or []
+def _checklist_items(
+    raw_items: Sequence[Mapping[str, Any]], context: MeasureBuildContext
+) -> list[tuple[str, str, Any]]:
+    """(id, label, ("field", name) or ("when", condition)) of each item, checked."""
     if not raw_items:
         raise RuleOptionError(
             "a checklist needs items = [{ id = …, label = …, field = … }, …]",
@@ -262,8 +264,15 @@ def build_checklist(options: Mapping[str, Any], context: MeasureBuildContext) ->
                     exc.hint_zh,
                 ) from None
             items.append((item["id"], item["label"], ("when", condition)))
+    return items
+
+
+def _checklist_verdicts(
+    raw_bands: Sequence[Mapping[str, Any]], item_count: int
+) -> list[tuple[str, int]]:
+    """(verdict, least items passed), most items first; passed/failed when not given."""
     bands: list[tuple[str, int]] = []
-    for index, band in enumerate(options.get("verdicts") or []):
+    for index, band in enumerate(raw_bands):
         if set(band) != {"verdict", "min_passed"}:
             raise RuleOptionError(
                 f"verdicts[{index}] needs verdict and min_passed",
@@ -279,7 +288,13 @@ def build_checklist(options: Mapping[str, Any], context: MeasureBuildContext) ->
                 "verdicts",
             )
     if not bands:
-        bands = [("passed", len(items)), ("failed", 0)]
+        bands = [("passed", item_count), ("failed", 0)]
+    return bands
+
+
+def build_checklist(options: Mapping[str, Any], context: MeasureBuildContext) -> MeasureBuild:
+    items = _checklist_items(options.get("items") or [], context)
+    bands = _checklist_verdicts(options.get("verdicts") or [], len(items))
     not_inspected = str(options.get("not_inspected", "未检查"))
 
     def compute(subject: SubjectContext) -> Measured:
@@ -431,6 +446,23 @@ def _grade_rank(result: SubjectResult, grade: str, order: Sequence[str]) -> bool
     )
 
 
+def _aggregate(aggregate: str, scores: list[Decimal], hits: int) -> Decimal | None:
+    """A members measure's value from its members' scores and how many are hits."""
+    if aggregate == "count":
+        return Decimal(hits)
+    if aggregate == "share":
+        return rate(hits, len(scores))
+    if not scores:
+        return None
+    if aggregate == "sum":
+        return sum(scores, ZERO)
+    if aggregate == "min":
+        return min(scores)
+    if aggregate == "max":
+        return max(scores)
+    return (sum(scores, ZERO) / len(scores)).quantize(Decimal("0.01"))
+
+
 def build_members(options: Mapping[str, Any], context: MeasureBuildContext) -> MeasureBuild:
     if context.subject != "organization":
         raise RuleOptionError(
@@ -481,23 +513,7 @@ def build_members(options: Mapping[str, Any], context: MeasureBuildContext) -> M
             hits = [r for r in members if _grade_rank(r, at_least, grades)]
         else:
             hits = members
-        value: Decimal | None
-        if aggregate == "count":
-            value = Decimal(len(hits))
-        elif aggregate == "share":
-            value = rate(len(hits), len(members))
-        elif not members:
-            value = None
-        else:
-            scores = [r.score for r in members]
-            if aggregate == "sum":
-                value = sum(scores, ZERO)
-            elif aggregate == "min":
-                value = min(scores)
-            elif aggregate == "max":
-                value = max(scores)
-            else:
-                value = (sum(scores, ZERO) / len(scores)).quantize(Decimal("0.01"))
+        value = _aggregate(aggregate, [r.score for r in members], len(hits))
         what = f"at or above {at_least}" if at_least else ""
         what_zh = f"{at_least}及以上" if at_least else ""
         en = f"{aggregate} over {len(members)} member result(s) of {ruleset}"

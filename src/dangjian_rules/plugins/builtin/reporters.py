@@ -1,4 +1,5 @@
-"""Built-in reporters: a readable table, the full JSON result, one CSV row per subject."""
+"""Built-in reporters: a readable table, the full JSON result, one CSV row per subject, and
+the HTML report (``dangjian-rules report``, or ``evaluate --format html``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,26 @@ import csv
 import io
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from dangjian_rules.errors import UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions
-from dangjian_rules.model.result import BUCKETS, RunResult, dumps, format_decimal, scalar_text
+from dangjian_rules.io.report import render_report
+from dangjian_rules.model.result import (
+    BUCKETS,
+    RulesetRef,
+    RunResult,
+    SubjectResult,
+    dumps,
+    format_decimal,
+    scalar_text,
+)
 from dangjian_rules.plugins.hookspecs import hookimpl
 from dangjian_rules.ruleset.compiled import Ruleset
+
+#: picks the English or the Chinese of a pair
+Words = Callable[[str, str], str]
 
 
 def _words(options: ReportOptions, en: str, zh: str) -> str:
@@ -51,7 +65,6 @@ def _distribution(
 def render_table(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
     """Per ruleset: provenance, the distributions of what it decides (grades, stars,
     tiers, selection, flags), then one row per subject."""
-    limit = options.limit
 
     def w(en: str, zh: str) -> str:
         return _words(options, en, zh)
@@ -61,141 +74,161 @@ def render_table(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOpt
     for ref in run.rulesets:
         ruleset = by_id[(ref.id, ref.version)]
         results = [r for r in run.results if r.ruleset == ref.id]
-        lines.append(f"{ruleset.name}  ({ref.id} {ref.version})")
-        lines.append(
-            w(
-                f"period {run.period.label} ({run.period.start}..{run.period.end}); "
-                f"{len(results)} subjects; data {run.data.events} events, "
-                f"sha256 {run.data.sha256[:12]}",
-                f"考核期 {run.period.label}（{run.period.start}..{run.period.end}）；"
-                f"{len(results)} 个考核对象；数据 {run.data.events} 条记录，"
-                f"sha256 {run.data.sha256[:12]}",
-            )
-        )
-        if ruleset.grades:
-            lines.append("")
-            lines.append(w("Grade distribution", "等次分布"))
-            counts = Counter((r.scale, r.grade) for r in results)
-            rows = [
-                [w("scale", "等次表"), w("grade", "等次"), w("count", "人数"), w("share", "占比")]
-            ]
-            for scale in ruleset.grades:
-                for band in scale.bands:
-                    n = counts.get((scale.id, band.grade), 0)
-                    share = f"{100 * n / len(results):.1f}%" if results else "—"
-                    rows.append([scale.label, band.grade, str(n), share])
-            ungraded = sum(n for (scale_id, grade), n in counts.items() if grade is None)
-            if ungraded:
-                rows.append(["—", w("no grade", "无等次"), str(ungraded), ""])
-            lines.extend("  " + line for line in _table(rows, right=(2, 3)))
-        if ruleset.stars is not None:
-            highest = ruleset.stars.highest
-            lines.extend(
-                _distribution(
-                    w("Star distribution", "星级分布"),
-                    w("stars", "星级"),
-                    [str(r.stars.count) if r.stars else "—" for r in results],
-                    [str(n) for n in range(highest, -1, -1)],
-                    w,
-                )
-            )
-        if ruleset.tiers is not None:
-            lines.extend(
-                _distribution(
-                    w("Tier distribution", "类别分布"),
-                    w("tier", "类别"),
-                    [r.tier.tier if r.tier else "—" for r in results],
-                    ruleset.tiers.order,
-                    w,
-                )
-            )
-        for measure in ruleset.measures:
-            if measure.type == "string":  # verdicts such as 达标 / 未检查
-                lines.extend(
-                    _distribution(
-                        f"{measure.label} [{measure.id}]",
-                        w("value", "结果"),
-                        [
-                            scalar_text(r.measures[measure.id].value)
-                            for r in results
-                            if measure.id in r.measures
-                        ],
-                        (),
-                        w,
-                    )
-                )
-        if ruleset.flags:
-            lines.append("")
-            for flag in ruleset.flags:
-                raised = sum(1 for r in results if any(f.id == flag.id for f in r.flags))
-                lines.append(f"{flag.label} [{flag.id}]: {raised}")
-        if ruleset.selection is not None:
-            chosen = sorted(
-                (r for r in results if r.selection and r.selection.selected),
-                key=lambda r: (r.selection.scope or "", r.selection.rank or 0),  # type: ignore[union-attr]
-            )
-            lines.append("")
-            lines.append(
-                (ruleset.selection.label or w("Selected", "入选名单")) + f": {len(chosen)}"
-            )
-            lines.extend(
-                f"  {r.selection.rank}. {r.subject.id} {r.subject.name}"  # type: ignore[union-attr]
-                for r in chosen
-            )
-        vetoed = sum(1 for r in results if r.vetoes)
-        lines.append(w(f"  one-vote veto: {vetoed}", f"  一票否决：{vetoed}"))
+        lines.extend(_table_heading(run, ref, ruleset, results, w))
+        lines.extend(_table_distributions(ruleset, results, w))
         lines.append("")
-        shown = results if limit is None else results[:limit]
-        header = [w("id", "编号"), w("name", "名称"), w("organization", "所在组织")]
-        if ruleset.rules:
-            header.append(w("score", "得分"))
-        if ruleset.grades:
-            header.append(w("grade", "等次"))
-        if ruleset.stars is not None:
-            header.append(w("stars", "星级"))
-        if ruleset.tiers is not None:
-            header.append(w("tier", "类别"))
-        if ruleset.selection is not None:
-            header.append(w("rank", "排名"))
-        header.append(w("note", "备注"))
-        rows = [header]
-        for r in shown:
-            notes = []
-            if r.vetoes:
-                notes.append(w("veto: ", "否决：") + r.vetoes[0].rule)
-            notes.extend(f.label for f in r.flags)
-            for measure in ruleset.measures[:2]:
-                measured = r.measures.get(measure.id)
-                if measured is not None:
-                    notes.append(f"{measure.id}={scalar_text(measured.value)}")
-            row = [r.subject.id, r.subject.name, r.subject.organization or ""]
-            if ruleset.rules:
-                row.append(format_decimal(r.score))
-            if ruleset.grades:
-                row.append(r.grade or "—")
-            if ruleset.stars is not None:
-                row.append(str(r.stars.count) if r.stars else "—")
-            if ruleset.tiers is not None:
-                row.append(r.tier.tier if r.tier else "—")
-            if ruleset.selection is not None:
-                selection = r.selection
-                row.append(
-                    "—"
-                    if selection is None or selection.rank is None
-                    else f"{selection.rank}{' ✓' if selection.selected else ''}"
-                )
-            row.append("; ".join(notes))
-            rows.append(row)
-        lines.extend(_table(rows, right=(3,) if ruleset.rules else ()))
-        if limit is not None and len(results) > limit:
-            lines.append(
-                w(
-                    f"… {len(results) - limit} more (use --limit 0 for all, or --format csv)",
-                    f"……另有 {len(results) - limit} 行（--limit 0 显示全部，或使用 --format csv）",
-                )
-            )
+        lines.extend(_table_subjects(ruleset, results, options.limit, w))
         lines.append("")
     return "\n".join(lines)
+
+
+def _table_heading(
+    run: RunResult, ref: RulesetRef, ruleset: Ruleset, results: list[SubjectResult], w: Words
+) -> list[str]:
+    lines: list[str] = []
+    lines.append(f"{ruleset.name}  ({ref.id} {ref.version})")
+    lines.append(
+        w(
+            f"period {run.period.label} ({run.period.start}..{run.period.end}); "
+            f"{len(results)} subjects; data {run.data.events} events, "
+            f"sha256 {run.data.sha256[:12]}",
+            f"考核期 {run.period.label}（{run.period.start}..{run.period.end}）；"
+            f"{len(results)} 个考核对象；数据 {run.data.events} 条记录，"
+            f"sha256 {run.data.sha256[:12]}",
+        )
+    )
+    return lines
+
+
+def _table_distributions(ruleset: Ruleset, results: list[SubjectResult], w: Words) -> list[str]:
+    """Grades, stars, tiers, verdicts, flags, the selected and the vetoed."""
+    lines: list[str] = []
+    if ruleset.grades:
+        lines.append("")
+        lines.append(w("Grade distribution", "等次分布"))
+        counts = Counter((r.scale, r.grade) for r in results)
+        rows = [[w("scale", "等次表"), w("grade", "等次"), w("count", "人数"), w("share", "占比")]]
+        for scale in ruleset.grades:
+            for band in scale.bands:
+                n = counts.get((scale.id, band.grade), 0)
+                share = f"{100 * n / len(results):.1f}%" if results else "—"
+                rows.append([scale.label, band.grade, str(n), share])
+        ungraded = sum(n for (scale_id, grade), n in counts.items() if grade is None)
+        if ungraded:
+            rows.append(["—", w("no grade", "无等次"), str(ungraded), ""])
+        lines.extend("  " + line for line in _table(rows, right=(2, 3)))
+    if ruleset.stars is not None:
+        highest = ruleset.stars.highest
+        lines.extend(
+            _distribution(
+                w("Star distribution", "星级分布"),
+                w("stars", "星级"),
+                [str(r.stars.count) if r.stars else "—" for r in results],
+                [str(n) for n in range(highest, -1, -1)],
+                w,
+            )
+        )
+    if ruleset.tiers is not None:
+        lines.extend(
+            _distribution(
+                w("Tier distribution", "类别分布"),
+                w("tier", "类别"),
+                [r.tier.tier if r.tier else "—" for r in results],
+                ruleset.tiers.order,
+                w,
+            )
+        )
+    for measure in ruleset.measures:
+        if measure.type == "string":  # verdicts such as 达标 / 未检查
+            lines.extend(
+                _distribution(
+                    f"{measure.label} [{measure.id}]",
+                    w("value", "结果"),
+                    [
+                        scalar_text(r.measures[measure.id].value)
+                        for r in results
+                        if measure.id in r.measures
+                    ],
+                    (),
+                    w,
+                )
+            )
+    if ruleset.flags:
+        lines.append("")
+        for flag in ruleset.flags:
+            raised = sum(1 for r in results if any(f.id == flag.id for f in r.flags))
+            lines.append(f"{flag.label} [{flag.id}]: {raised}")
+    if ruleset.selection is not None:
+        chosen = sorted(
+            (r for r in results if r.selection and r.selection.selected),
+            key=lambda r: (r.selection.scope or "", r.selection.rank or 0),  # type: ignore[union-attr]
+        )
+        lines.append("")
+        lines.append((ruleset.selection.label or w("Selected", "入选名单")) + f": {len(chosen)}")
+        lines.extend(
+            f"  {r.selection.rank}. {r.subject.id} {r.subject.name}"  # type: ignore[union-attr]
+            for r in chosen
+        )
+    vetoed = sum(1 for r in results if r.vetoes)
+    lines.append(w(f"  one-vote veto: {vetoed}", f"  一票否决：{vetoed}"))
+    return lines
+
+
+def _table_subjects(
+    ruleset: Ruleset, results: list[SubjectResult], limit: int | None, w: Words
+) -> list[str]:
+    """One row per subject (the first ``limit``): the figures, then notes."""
+    lines: list[str] = []
+    shown = results if limit is None else results[:limit]
+    header = [w("id", "编号"), w("name", "名称"), w("organization", "所在组织")]
+    if ruleset.rules:
+        header.append(w("score", "得分"))
+    if ruleset.grades:
+        header.append(w("grade", "等次"))
+    if ruleset.stars is not None:
+        header.append(w("stars", "星级"))
+    if ruleset.tiers is not None:
+        header.append(w("tier", "类别"))
+    if ruleset.selection is not None:
+        header.append(w("rank", "排名"))
+    header.append(w("note", "备注"))
+    rows = [header]
+    for r in shown:
+        notes = []
+        if r.vetoes:
+            notes.append(w("veto: ", "否决：") + r.vetoes[0].rule)
+        notes.extend(f.label for f in r.flags)
+        for measure in ruleset.measures[:2]:
+            measured = r.measures.get(measure.id)
+            if measured is not None:
+                notes.append(f"{measure.id}={scalar_text(measured.value)}")
+        row = [r.subject.id, r.subject.name, r.subject.organization or ""]
+        if ruleset.rules:
+            row.append(format_decimal(r.score))
+        if ruleset.grades:
+            row.append(r.grade or "—")
+        if ruleset.stars is not None:
+            row.append(str(r.stars.count) if r.stars else "—")
+        if ruleset.tiers is not None:
+            row.append(r.tier.tier if r.tier else "—")
+        if ruleset.selection is not None:
+            selection = r.selection
+            row.append(
+                "—"
+                if selection is None or selection.rank is None
+                else f"{selection.rank}{' ✓' if selection.selected else ''}"
+            )
+        row.append("; ".join(notes))
+        rows.append(row)
+    lines.extend(_table(rows, right=(3,) if ruleset.rules else ()))
+    if limit is not None and len(results) > limit:
+        lines.append(
+            w(
+                f"… {len(results) - limit} more (use --limit 0 for all, or --format csv)",
+                f"……另有 {len(results) - limit} 行（--limit 0 显示全部，或使用 --format csv）",
+            )
+        )
+    return lines
 
 
 def render_csv(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
@@ -264,6 +297,25 @@ CSV = Reporter(
 )
 
 
+def render_html(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
+    if options.dataset is None:
+        raise UsageError("the HTML report needs the data the run was evaluated on")
+    return render_report(
+        run,
+        rulesets,
+        options.dataset,
+        options.lang,
+        options.group_by,
+        options.drill_down,
+        options.previous,
+    )
+
+
+HTML = Reporter(
+    "html", "one self-contained HTML report: overview, comparison, charts, drill-down", render_html
+)
+
+
 @hookimpl
 def dangjian_rules_reporters() -> Sequence[Reporter]:
-    return (TABLE, JSON, CSV)
+    return (TABLE, JSON, CSV, HTML)

@@ -1,9 +1,8 @@
-"""The report formats of ``dangjian-rules check --format …``.
+"""Built-in check reporters: the formats of ``dangjian-rules check --format …``.
 
-One registry, :data:`FORMATS`: a format's name → a function rendering the problems found
-in the checked ruleset files as the text to print or write.  Every renderer has the same
-signature, ``render(problems, files, lang) -> str``, where ``files`` are the ruleset files
-that were checked (as the paths that problems name) and ``lang`` the language of messages:
+Each renders the problems found in the checked ruleset files,
+``render(problems, files, lang) -> str``, where ``files`` are the ruleset files that were
+checked (as the paths that problems name) and ``lang`` the language of messages:
 
 * ``text`` — ``FILE:LINE:COL: CODE message``, an indented hint, a summary line;
 * ``json`` — ``{"files": N, "problems": [...]}`` with both languages;
@@ -13,23 +12,23 @@ that were checked (as the paths that problems name) and ``lang`` the language of
 * ``junit`` — JUnit XML with one test case per ruleset file, a ``<failure>`` per error,
   warnings in ``<system-out>``; for CI test reports (GitLab ``artifacts:reports:junit``).
 
-The exit code does not depend on the format (see ``cli.cmd_check``).
+A plugin adds a format through ``dangjian_rules_check_reporters``.  The exit code of
+``check`` does not depend on the format.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
 from dangjian_rules._version import __version__
 from dangjian_rules.errors import Language, Problem
-
-#: (problems, checked files, language) → the report
-Render = Callable[[Sequence[Problem], Sequence[str], Language], str]
+from dangjian_rules.io.formats import CheckReporter, format_problems, in_language
+from dangjian_rules.plugins.hookspecs import hookimpl
 
 TOOL_NAME = "dangjian-rules"
 INFORMATION_URI = "https://pypi.org/project/dangjian-rules/"
@@ -38,43 +37,25 @@ SARIF_SCHEMA = (
 )
 
 
-def _pick(lang: Language, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
-
-
-def _counts(problems: Sequence[Problem]) -> tuple[int, int]:
-    errors = sum(1 for p in problems if p.severity == "error")
-    return errors, len(problems) - errors
-
-
 def _message_with_hint(problem: Problem, lang: Language) -> str:
     """The message, and the hint on a line of its own."""
     hint = problem.hint_text(lang)
     text = problem.text(lang)
-    return f"{text}\n{_pick(lang, 'hint: ', '提示：')}{hint}" if hint else text
+    return f"{text}\n{in_language(lang, 'hint: ', '提示：')}{hint}" if hint else text
 
 
 # ------------------------------------------------------------------------------ text
 
 
 def render_text(problems: Sequence[Problem], files: Sequence[str], lang: Language) -> str:
-    import io
-
-    from dangjian_rules.cli import (
-        print_problems,  # the same lines as the problems of other commands
+    """The same lines as the problems of every other command, or that all is well."""
+    if problems:
+        return format_problems(problems, lang)
+    return in_language(
+        lang,
+        f"All checked: {len(files)} ruleset file(s), no problems.\n",
+        f"检查通过：{len(files)} 个规则集文件，没有问题。\n",
     )
-
-    out = io.StringIO()
-    print_problems(problems, lang, out)
-    if not problems:
-        out.write(
-            _pick(
-                lang,
-                f"All checked: {len(files)} ruleset file(s), no problems.\n",
-                f"检查通过：{len(files)} 个规则集文件，没有问题。\n",
-            )
-        )
-    return out.getvalue()
 
 
 # ------------------------------------------------------------------------------ json
@@ -178,10 +159,10 @@ def render_sarif(problems: Sequence[Problem], files: Sequence[str], lang: Langua
 
 
 def _problem_line(problem: Problem, lang: Language) -> str:
-    severity = "" if problem.severity == "error" else _pick(lang, "warning: ", "警告：")
+    severity = "" if problem.severity == "error" else in_language(lang, "warning: ", "警告：")
     text = f"{problem.location()}: {problem.code} {severity}{problem.text(lang)}"
     hint = problem.hint_text(lang)
-    return f"{text}\n  {_pick(lang, 'hint: ', '提示：')}{hint}" if hint else text
+    return f"{text}\n  {in_language(lang, 'hint: ', '提示：')}{hint}" if hint else text
 
 
 def render_junit(problems: Sequence[Problem], files: Sequence[str], lang: Language) -> str:
@@ -217,18 +198,18 @@ def render_junit(problems: Sequence[Problem], files: Sequence[str], lang: Langua
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-# ------------------------------------------------------------------------------ registry
+# ------------------------------------------------------------------------------ the plugin
 
-#: format name → renderer; ``check --format`` offers exactly these
-FORMATS: dict[str, Render] = {
-    "text": render_text,
-    "json": render_json,
-    "github": render_github,
-    "sarif": render_sarif,
-    "junit": render_junit,
-}
+#: in the order ``check --format`` documents them
+CHECK_REPORTERS: tuple[CheckReporter, ...] = (
+    CheckReporter("text", "FILE:LINE:COL: CODE message, a hint, a summary line", render_text),
+    CheckReporter("json", '{"files": N, "problems": [...]}, both languages', render_json),
+    CheckReporter("github", "GitHub Actions annotations, one per problem", render_github),
+    CheckReporter("sarif", "a SARIF 2.1.0 log, for code scanning", render_sarif),
+    CheckReporter("junit", "JUnit XML, one test case per ruleset file", render_junit),
+)
 
 
-def render(name: str, problems: Sequence[Problem], files: Sequence[str], lang: Language) -> str:
-    """The report in format ``name`` (one of :data:`FORMATS`)."""
-    return FORMATS[name](problems, files, lang)
+@hookimpl
+def dangjian_rules_check_reporters() -> Sequence[CheckReporter]:
+    return CHECK_REPORTERS

@@ -1,0 +1,74 @@
+"""The ``dangjian-rules`` command.
+
+Exit codes: 0 no problems, 1 problems found in the input (rulesets or data), 2 a usage
+error or an internal error.  Bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from dangjian_rules.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    default_language,
+    print_problems,
+)
+from dangjian_rules.cli.parser import build_parser
+from dangjian_rules.errors import DangjianError, ProblemsFound, UsageError
+
+__all__ = ["build_parser", "main"]
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the exit flush does not fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run the command line; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors itself
+        return int(exc.code or 0) and EXIT_ERROR
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_ERROR
+    args.lang = args.lang or default_language()
+    handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    try:
+        return handler(args, out)
+    except ProblemsFound as exc:
+        print_problems(exc.problems, args.lang, err)
+        return EXIT_PROBLEMS
+    except UsageError as exc:
+        print(f"dangjian-rules: {exc}", file=err)
+        return EXIT_ERROR
+    except DangjianError as exc:  # plugin errors among them
+        print(f"dangjian-rules: {exc}", file=err)
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader stopped early (| head, | grep -q): not an error
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:  # e.g. an --output folder that does not exist
+        print(f"dangjian-rules: {exc.strerror or exc}: {exc.filename or ''}", file=err)
+        return EXIT_ERROR
+    except (RecursionError, MemoryError) as exc:
+        print(f"dangjian-rules: the input is too large or too deep to process: {exc!r}", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR

@@ -1,0 +1,174 @@
+"""What the commands share: languages, problems, the registry, evaluating, writing."""
+
+from __future__ import annotations
+
+import argparse
+import locale
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import attrs
+
+from dangjian_rules.errors import Language, Problem, ProblemsFound, UsageError
+from dangjian_rules.io.formats import format_problems
+from dangjian_rules.io.messages import Catalogue
+from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.result import RunResult
+from dangjian_rules.ruleset.compiled import Ruleset
+
+if TYPE_CHECKING:
+    from dangjian_rules.io.progress import TerminalProgress
+    from dangjian_rules.plugins.manager import Registry
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def default_language() -> Language:
+    """Chinese when the locale says so (LANG=zh_CN.UTF-8 …), English otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    try:
+        current = locale.getlocale()[0] or ""
+    except ValueError:
+        current = ""
+    return "zh" if current.lower().startswith("zh") else "en"
+
+
+class Words:
+    """Picks the English or the Chinese of a pair."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+
+    def __call__(self, en: str, zh: str) -> str:
+        return zh if self.lang == "zh" else en
+
+
+# ------------------------------------------------------------------------- reporting
+
+
+def print_problems(problems: Sequence[Problem], lang: Language, out: TextIO) -> None:
+    """``FILE:LINE:COL: CODE message`` and an indented hint, then a summary line."""
+    out.write(format_problems(problems, lang))
+
+
+def registry_of(args: argparse.Namespace) -> Registry:
+    from dangjian_rules.plugins.manager import registry_for
+
+    return registry_for(
+        blocked=args.block_plugin or (), autoload=False if args.no_plugins else None
+    )
+
+
+def load_data_for(
+    args: argparse.Namespace, rulesets: Sequence[Ruleset], registry: Registry
+) -> Dataset:
+    """The --data of a command, its extra columns typed by the fields the rulesets declare."""
+    from dangjian_rules.model.fields import DataSchema
+
+    schema = DataSchema()
+    for ruleset in rulesets:
+        schema = schema.merge(ruleset.schema)
+    return registry.load_data(args.data, schema=schema, encoding=args.encoding)
+
+
+@attrs.frozen
+class Evaluated:
+    """What a command that evaluates has: the run and what it was made from."""
+
+    run: RunResult
+    #: the rulesets the run used
+    rulesets: list[Ruleset]
+    dataset: Dataset
+    previous: RunResult | None
+    registry: Registry
+
+
+def pinned_versions(args: argparse.Namespace, rulesets: Sequence[Ruleset]) -> dict[str, str]:
+    """``--ruleset-version ID=VERSION`` options, each naming one of the rulesets."""
+    pinned: dict[str, str] = {}
+    for text in args.ruleset_version or ():
+        ruleset_id, _, version = text.partition("=")
+        if not version:
+            raise UsageError(f'--ruleset-version takes ID=VERSION, got "{text}"')
+        pinned[ruleset_id] = version
+    unknown = sorted(set(pinned) - {r.id for r in rulesets})
+    if unknown:
+        raise UsageError(
+            f"--ruleset-version names {', '.join(unknown)}, which is not among the rulesets given"
+        )
+    return pinned
+
+
+def evaluate_args(args: argparse.Namespace, progress: TerminalProgress) -> Evaluated:
+    """Load the rulesets and data of a command and evaluate them (``evaluate``, ``explain``,
+    ``report``); ``progress`` shows what is being done on a terminal."""
+    from dangjian_rules.api import load_rulesets
+    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.model.period import Period
+    from dangjian_rules.model.result import read_result
+
+    t = Catalogue(args.lang)
+    registry = registry_of(args)
+    period = Period.parse(args.period)
+    progress.status(t("progress.loading_rulesets"))
+    rulesets = load_rulesets(args.ruleset, registry)
+    progress.status(t("progress.loading_data"))
+    dataset = load_data_for(args, rulesets, registry)
+    previous = read_result(args.previous) if args.previous else None
+    pinned = pinned_versions(args, rulesets)
+    if getattr(args, "workers", 1) < 1:
+        raise UsageError("--workers must be at least 1")
+    try:
+        run = evaluate(
+            rulesets,
+            dataset,
+            period,
+            registry,
+            previous,
+            pinned,
+            workers=getattr(args, "workers", 1),
+            with_trace=not getattr(args, "summary", False),
+            progress=progress.callback,
+        )
+    except ProblemsFound as exc:  # problems with the previous result name its file
+        raise ProblemsFound(
+            [
+                attrs.evolve(p, file=args.previous)
+                if p.code in ("DJ123", "DJ124") and p.file is None
+                else p
+                for p in exc.problems
+            ]
+        ) from None
+    used = {(r.id, r.version) for r in run.rulesets}
+    return Evaluated(
+        run, [r for r in rulesets if (r.id, r.version) in used], dataset, previous, registry
+    )
+
+
+def write_text(text: str, output: str | None, out: TextIO, encoding: str = "utf-8") -> None:
+    if output:
+        Path(output).write_text(text, encoding=encoding)
+    else:
+        out.write(text)
+        if not text.endswith("\n"):
+            out.write("\n")
+
+
+def write_bytes(data: bytes, output: str | None, out: TextIO, name: str, lang: Language) -> None:
+    """A binary format (xlsx …): to FILE, or to a piped stdout; never onto a terminal."""
+    if output:
+        Path(output).write_bytes(data)
+        return
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or out.isatty():
+        from dangjian_rules.io.messages import message
+
+        raise UsageError(message("cli.binary_to_terminal", lang, format=name))
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
