@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "docs" / "examples" / "small-data.json"
 
 
-def proposal(tmp_path: Path) -> tuple[Path, Path]:
+def proposal(tmp_path: Path, base: int = 65) -> tuple[Path, Path]:
     old = ROOT / "docs" / "examples" / "small-card.toml"
     folder = tmp_path / "proposal"
     folder.mkdir()
@@ -21,7 +21,7 @@ def proposal(tmp_path: Path) -> tuple[Path, Path]:
     text = old.read_text(encoding="utf-8")
     assert 'version = "1"' in text
     new.write_text(
-        text.replace('version = "1"', 'version = "2"', 1).replace("base = 60", "base = 65", 1),
+        text.replace('version = "1"', 'version = "2"', 1).replace("base = 60", f"base = {base}", 1),
         encoding="utf-8",
     )
     return old, new
@@ -40,7 +40,24 @@ def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
     assert report["old"]["version"] == "1" and report["new"]["version"] == "2"
     assert report["subjects"] >= 1
     assert all(c["change"] == "5" for c in report["largest_changes"] if c["rules"] == [])
-    assert sum(t["count"] for t in report["grade_changes"]) >= 0
+    # +5 moves no one across a grade boundary (61 → 66, 61.5 → 66.5, 61 → 66)
+    assert report["grade_changes"] == []
+    assert all(c["old_grade"] == c["new_grade"] for c in report["largest_changes"])
+
+
+def test_diff_counts_a_grade_change(tmp_path: Path) -> None:
+    old, new = proposal(tmp_path, base=70)  # +10 lifts M2 (61.5 → 71.5) into the next grade
+    out = io.StringIO()
+    code = main(
+        ["diff", str(old), str(new), "-d", str(DATA), "-p", "2015", "--format", "json"],
+        out=out,
+        err=out,
+    )
+    assert code == 0, out.getvalue()
+    report = json.loads(out.getvalue())
+    assert report["grade_changes"] == [{"from": "取消预备党员资格", "to": "延期转正", "count": 1}]
+    changed = [c for c in report["largest_changes"] if c["old_grade"] != c["new_grade"]]
+    assert [c["subject"] for c in changed] == ["M2"]
 
 
 def test_diff_text_in_chinese(tmp_path: Path) -> None:
