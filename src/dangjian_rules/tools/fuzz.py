@@ -33,11 +33,12 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.convert.results import dumps
 from dangjian_rules.engine.verdicts import facts_for
 from dangjian_rules.errors import Language, ProblemsFound
 from dangjian_rules.model.period import PER_WINDOW_ZH, Period, window_key
 from dangjian_rules.model.records import Dataset, Event
-from dangjian_rules.model.result import RunResult, SubjectResult, dumps, format_decimal
+from dangjian_rules.model.result import RunResult, SubjectResult, format_decimal
 from dangjian_rules.plugins.manager import Registry, default_registry
 from dangjian_rules.ruleset.canon import render_value
 from dangjian_rules.ruleset.compiled import Ruleset

@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from dangjian_rules.convert.results import dumps
 from dangjian_rules.io.formats import Reporter, ReportOptions
-from dangjian_rules.model.result import BUCKETS, RunResult, dumps, format_decimal, scalar_text
+from dangjian_rules.model.result import BUCKETS, RunResult, format_decimal, scalar_text
 from dangjian_rules.plugins.hookspecs import hookimpl
 from dangjian_rules.ruleset.compiled import Ruleset
 
