@@ -158,6 +158,17 @@ def observe_ties(
 
 
 def findings_of(ruleset: Ruleset, tally: Tally) -> list[Finding]:
+    """The warnings, in a fixed order: verdicts never reached, rules that never fire, caps
+    that always bind, ties at a quota."""
+    return [
+        *_verdicts_never_reached(ruleset, tally),
+        *_rules_never_fire(ruleset, tally),
+        *_caps_always_bind(ruleset, tally),
+        *_ties(tally),
+    ]
+
+
+def _verdicts_never_reached(ruleset: Ruleset, tally: Tally) -> list[Finding]:
     n = tally.examples
     out: list[Finding] = []
     for scale in ruleset.grades:
@@ -229,6 +240,12 @@ def findings_of(ruleset: Ruleset, tally: Tally) -> list[Finding]:
                 "selection",
             )
         )
+    return out
+
+
+def _rules_never_fire(ruleset: Ruleset, tally: Tally) -> list[Finding]:
+    n = tally.examples
+    out: list[Finding] = []
     for rule in ruleset.rules:
         if rule.id not in tally.fired:
             why = f" (when {rule.condition.source})" if rule.condition is not None else ""
@@ -241,6 +258,11 @@ def findings_of(ruleset: Ruleset, tally: Tally) -> list[Finding]:
                     f"rule {rule.id}",
                 )
             )
+    return out
+
+
+def _caps_always_bind(ruleset: Ruleset, tally: Tally) -> list[Finding]:
+    out: list[Finding] = []
     for key, (owner, _) in bound_keys(ruleset).items():
         counted, bound = tally.binding.get(key, [0, 0])
         if counted >= 3 and bound == counted:
@@ -263,6 +285,11 @@ def findings_of(ruleset: Ruleset, tally: Tally) -> list[Finding]:
                     f"{scope} {owner} {per or side}",
                 )
             )
+    return out
+
+
+def _ties(tally: Tally) -> list[Finding]:
+    out: list[Finding] = []
     for where, (boundaries, tied) in sorted(tally.ties.items()):
         if tied:
             if where == "selection":

@@ -131,6 +131,47 @@ def _default_tree(dataset: Dataset) -> bool:
     return shape == {("ROOT", "work_committee", None), ("B1", "branch", "ROOT")} and not attributes
 
 
+def _organization_lines(dataset: Dataset) -> tuple[list[str], str]:
+    """The ``given.organizations`` lines (none for the default tree) and the branch that
+    members belong to unless they say otherwise."""
+    if _default_tree(dataset):
+        return [], "B1"
+    listed = sorted(
+        dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
+    )
+    orgs = []
+    for org in listed:
+        pairs: list[tuple[str, object]] = [("id", org.id), ("kind", org.kind)]
+        if org.parent is not None:
+            pairs.append(("parent", org.parent))
+        if org.region is not None:
+            pairs.append(("region", org.region))
+        pairs += sorted(org.attributes.items())
+        orgs.append(_inline(pairs))
+    default_org = next((o.id for o in listed if o.kind == "branch"), listed[-1].id)
+    return _list("given.organizations", orgs), default_org
+
+
+def _expect_line(result: SubjectResult | None) -> str:
+    if result is None:
+        return "expect = {}  # no result: evaluating these records fails"
+    expect: list[tuple[str, object]] = [("score", result.score)]
+    if result.grade is not None:
+        expect.append(("grade", result.grade))
+    if result.vetoes:
+        expect.append(("vetoed", True))
+    if result.stars is not None:
+        expect.append(("stars", result.stars.count))
+    if result.tier is not None:
+        expect.append(("tier", result.tier.tier))
+    if result.selection is not None:
+        expect.append(("selected", result.selection.selected))
+    buckets = {k: v for k, v in result.events.items() if v}
+    if buckets:
+        expect.append(("events", buckets))
+    return "expect = " + _inline(expect)
+
+
 def as_test_case(
     ruleset: Ruleset,
     dataset: Dataset,
@@ -146,27 +187,11 @@ def as_test_case(
     lines += ["[[tests]]", f"name = {render_value(name)}", f"period = {render_value(period.label)}"]
     if subject is not None:
         lines.append(f"subject = {render_value(subject)}")
-    default_org = "B1"
-    if not _default_tree(dataset):
-        orgs = []
-        for org in sorted(
-            dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
-        ):
-            pairs: list[tuple[str, object]] = [("id", org.id), ("kind", org.kind)]
-            if org.parent is not None:
-                pairs.append(("parent", org.parent))
-            if org.region is not None:
-                pairs.append(("region", org.region))
-            pairs += sorted(org.attributes.items())
-            orgs.append(_inline(pairs))
-        lines += _list("given.organizations", orgs)
-        listed = sorted(
-            dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
-        )
-        default_org = next((o.id for o in listed if o.kind == "branch"), listed[-1].id)
+    org_lines, default_org = _organization_lines(dataset)
+    lines += org_lines
     members = []
     for member in sorted(dataset.members.values(), key=lambda m: m.id):
-        pairs = [("id", member.id)]
+        pairs: list[tuple[str, object]] = [("id", member.id)]
         if member.organization != default_org:
             pairs.append(("organization", member.organization))
         if member.status != "full":
@@ -196,24 +221,7 @@ def as_test_case(
         pairs += sorted(event.attributes.items())
         events.append(_inline(pairs))
     lines += _list("given.events", events)
-    if result is not None:
-        expect: list[tuple[str, object]] = [("score", result.score)]
-        if result.grade is not None:
-            expect.append(("grade", result.grade))
-        if result.vetoes:
-            expect.append(("vetoed", True))
-        if result.stars is not None:
-            expect.append(("stars", result.stars.count))
-        if result.tier is not None:
-            expect.append(("tier", result.tier.tier))
-        if result.selection is not None:
-            expect.append(("selected", result.selection.selected))
-        buckets = {k: v for k, v in result.events.items() if v}
-        if buckets:
-            expect.append(("events", buckets))
-        lines.append("expect = " + _inline(expect))
-    else:
-        lines.append("expect = {}  # no result: evaluating these records fails")
+    lines.append(_expect_line(result))
     return "\n".join(lines) + "\n"
 
 
@@ -326,10 +334,6 @@ def fuzz(
     failed (see the module docstring).  Raises :class:`ProblemsFound` when the rulesets
     cannot be evaluated for the period at all (not in force, a ruleset they read missing).
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as use_seed
-    from hypothesis import strategies as st
-
     from dangjian_rules.engine.run import evaluate
     from dangjian_rules.testing.strategies import county_datasets
 
@@ -351,13 +355,7 @@ def fuzz(
 
     def example(dataset: Dataset, shuffle: Callable[[list[Any]], None]) -> None:
         tally.examples += 1
-        events = list(dataset.events)
-        shuffle(events)
-        mixed = Dataset(
-            dict(reversed(list(dataset.organizations.items()))),
-            dict(reversed(list(dataset.members.items()))),
-            tuple(events),
-        )
+        mixed = _reordered(dataset, shuffle)
         try:
             try:
                 run = evaluate(everything, dataset, period, registry)
@@ -383,26 +381,7 @@ def fuzz(
             before = [r for r in plain.results if r.ruleset == ruleset.id]
         observe_ties(tally, ruleset, mine, before)
 
-    test = given(strategy, st.randoms(use_true_random=False).map(lambda r: r.shuffle))(example)
-    test = settings(
-        max_examples=examples,
-        derandomize=False,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-    )(test)
-    test = use_seed(seed)(test)
-    with warnings.catch_warnings(), _only_hypothesis_constants():
-        warnings.simplefilter("ignore")
-        try:
-            test()
-        except Exception:
-            if not failure:  # not an invariant: hypothesis or the rulesets could not run
-                raise
+    _run_examples(example, strategy, examples, seed, failed=lambda: bool(failure))
     found: Failure | None = None
     if failure:
         broken: InvariantFailed = failure["broken"]
@@ -421,6 +400,53 @@ def fuzz(
         findings=() if found is not None else tuple(findings_of(ruleset, tally)),
         failure=found,
     )
+
+
+def _reordered(dataset: Dataset, shuffle: Callable[[list[Any]], None]) -> Dataset:
+    """The same records in another order: organizations and members reversed, events
+    shuffled (the "order" invariant)."""
+    events = list(dataset.events)
+    shuffle(events)
+    return Dataset(
+        dict(reversed(list(dataset.organizations.items()))),
+        dict(reversed(list(dataset.members.items()))),
+        tuple(events),
+    )
+
+
+def _run_examples(
+    example: Callable[[Dataset, Callable[[list[Any]], None]], None],
+    strategy: Any,
+    examples: int,
+    seed: int,
+    failed: Callable[[], bool],
+) -> None:
+    """Run ``example`` on ``examples`` datasets hypothesis draws (and shrinks, when one
+    fails), deterministically for ``seed`` and quietly."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as use_seed
+    from hypothesis import strategies as st
+
+    test = given(strategy, st.randoms(use_true_random=False).map(lambda r: r.shuffle))(example)
+    test = settings(
+        max_examples=examples,
+        derandomize=False,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )(test)
+    test = use_seed(seed)(test)
+    with warnings.catch_warnings(), _only_hypothesis_constants():
+        warnings.simplefilter("ignore")
+        try:
+            test()
+        except Exception:
+            if not failed():  # not an invariant: hypothesis or the rulesets could not run
+                raise
 
 
 def _failure(
