@@ -268,6 +268,122 @@ class _EventParts:
     inspected: st.SearchStrategy[dict[str, AttributeValue]] | None
 
 
+def _event_plan(
+    organizations: Mapping[str, Organization],
+    members: Mapping[str, Member],
+    rulesets: Sequence[Ruleset],
+) -> tuple[dict[str, Any], dict[tuple[str, str], set[str]]]:
+    """Every event type declared, and for each subject a ruleset rates, the types of the
+    rulesets that rate it."""
+    declared: dict[str, Any] = {}
+    plan: dict[tuple[str, str], set[str]] = {}
+    for ruleset in rulesets:
+        declared.update(ruleset.event_types)
+        if ruleset.subject == "member":
+            subjects = [("member", m) for m in sorted(members)]
+        else:
+            kinds = set(ruleset.organization_kinds)
+            subjects = [
+                ("organization", o)
+                for o in sorted(organizations)
+                if not kinds or organizations[o].kind in kinds
+            ]
+        for key in subjects:
+            plan.setdefault(key, set()).update(ruleset.event_types)
+    return declared, plan
+
+
+def _event_parts(declared: Mapping[str, Any], hints: Hints) -> dict[str, _EventParts]:
+    quantity_hints = hints.get(("event", "quantity"), ())
+    return {
+        type_id: _EventParts(
+            None if spec.quantity is None else _quantities(spec.quantity, quantity_hints),
+            None if spec.quantity is None else _quantities(spec.quantity, (), generous=True),
+            hinted_attributes(spec.fields, "event", hints),
+            hinted_attributes(spec.fields, "event", hints, full=True)
+            if any(f.type == "boolean" for f in spec.fields.values())
+            else None,
+        )
+        for type_id, spec in declared.items()
+    }
+
+
+@attrs.define
+class _Recorder:
+    """Draws records into ``events``, numbered in the order drawn, up to ``max_events``."""
+
+    draw: st.DrawFn
+    parts: Mapping[str, _EventParts]
+    year: int
+    max_events: int
+    status: st.SearchStrategy[str]
+    events: list[Event] = attrs.Factory(list)
+    days: st.SearchStrategy[dt.date] = attrs.field(init=False)
+    in_january: st.SearchStrategy[dt.date] = attrs.field(init=False)
+    lengths: st.SearchStrategy[int] = attrs.field(init=False)
+    one_in: dict[int, st.SearchStrategy[int]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        year = self.year
+        first_day = dt.date(year - 1, 12, 1)
+        span = (dt.date(year + 1, 1, 31) - first_day).days
+        inside = (dt.date(year, 1, 1) - first_day).days
+        self.days = st.one_of(  # mostly in the year, now and then a month either side
+            st.integers(inside, inside + (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days),
+            st.integers(0, span),
+        ).map(lambda offset: first_day + dt.timedelta(days=offset))
+        self.in_january = st.integers(0, 27).map(lambda offset: dt.date(year, 1, 1 + offset))
+        self.lengths = st.sampled_from([0, 0, 0, 1, 2, 6])
+        self.one_in = {n: st.integers(0, n - 1) for n in (4, 5, 10)}
+
+    def add(
+        self,
+        kind: str,
+        subject: str,
+        type_id: str,
+        repeat: str = "once",
+        model: bool = False,
+        approved: bool = False,
+    ) -> None:
+        """One record, or a habit: the same record every month or quarter from its date
+        to the end of the year.  A model subject's records are approved, its habits start
+        in January, its quantities are generous and its inspections find everything in
+        place."""
+        draw, made = self.draw, self.parts[type_id]
+        day = draw(self.in_january if model and repeat != "once" else self.days)
+        length = draw(self.lengths)
+        quantity = None
+        if made.quantity is not None and draw(self.one_in[10]) < 9:
+            plenty = made.generous if model else None
+            quantity = draw(plenty if plenty is not None else made.quantity)
+        extra = made.attributes
+        if made.inspected is not None and (model or draw(self.one_in[4]) == 3):
+            extra = made.inspected
+        record = Event(
+            id="",
+            type=type_id,
+            date=day,
+            member=subject if kind == "member" else None,
+            organization=subject if kind == "organization" else None,
+            end=day + dt.timedelta(days=length) if length else None,
+            quantity=quantity,
+            status="approved" if model or approved else draw(self.status),
+            attributes=draw(extra),
+        )
+        self._repeat(record, length, {"once": 0, "monthly": 1, "quarterly": 3}[repeat])
+
+    def _repeat(self, record: Event, length: int, step: int) -> None:
+        day, events = record.date, self.events
+        month = day.year * 12 + day.month - 1
+        while len(events) < self.max_events:
+            start = dt.date(month // 12, month % 12 + 1, min(day.day, 28))
+            end = start + dt.timedelta(days=length) if length else None
+            events.append(attrs.evolve(record, id=f"E{len(events):05d}", date=start, end=end))
+            month += step
+            if not step or month // 12 > self.year:
+                break
+
+
 @st.composite
 def county_events(
     draw: st.DrawFn,
@@ -293,91 +409,11 @@ def county_events(
     an inspection now and then has every true/false item true.  With ``stray``, a record
     may concern a subject no ruleset rates (it is accounted as unassigned).  Ids
     ``E00000``… sort in the order drawn."""
-    hints = condition_values(*rulesets)
-    declared: dict[str, Any] = {}
-    plan: dict[tuple[str, str], set[str]] = {}
-    for ruleset in rulesets:
-        declared.update(ruleset.event_types)
-        if ruleset.subject == "member":
-            subjects = [("member", m) for m in sorted(members)]
-        else:
-            kinds = set(ruleset.organization_kinds)
-            subjects = [
-                ("organization", o)
-                for o in sorted(organizations)
-                if not kinds or organizations[o].kind in kinds
-            ]
-        for key in subjects:
-            plan.setdefault(key, set()).update(ruleset.event_types)
-    quantity_hints = hints.get(("event", "quantity"), ())
-    parts = {
-        type_id: _EventParts(
-            None if spec.quantity is None else _quantities(spec.quantity, quantity_hints),
-            None if spec.quantity is None else _quantities(spec.quantity, (), generous=True),
-            hinted_attributes(spec.fields, "event", hints),
-            hinted_attributes(spec.fields, "event", hints, full=True)
-            if any(f.type == "boolean" for f in spec.fields.values())
-            else None,
-        )
-        for type_id, spec in declared.items()
-    }
-    first_day = dt.date(year - 1, 12, 1)
-    span = (dt.date(year + 1, 1, 31) - first_day).days
-    inside = (dt.date(year, 1, 1) - first_day).days
-    days = st.one_of(  # mostly in the year, now and then a month either side
-        st.integers(inside, inside + (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days),
-        st.integers(0, span),
-    ).map(lambda offset: first_day + dt.timedelta(days=offset))
-    in_january = st.integers(0, 27).map(lambda offset: dt.date(year, 1, 1 + offset))
-    lengths = st.sampled_from([0, 0, 0, 1, 2, 6])
+    declared, plan = _event_plan(organizations, members, rulesets)
+    parts = _event_parts(declared, condition_values(*rulesets))
+    records = _Recorder(draw, parts, year, max_events, st.sampled_from(statuses))
+    events, add, one_in = records.events, records.add, records.one_in
     repeats = st.sampled_from(["once", "monthly", "once", "quarterly", "monthly"])
-    status = st.sampled_from(statuses)
-    one_in = {n: st.integers(0, n - 1) for n in (4, 5, 10)}
-    events: list[Event] = []
-
-    def add(
-        kind: str,
-        subject: str,
-        type_id: str,
-        repeat: str = "once",
-        model: bool = False,
-        approved: bool = False,
-    ) -> None:
-        """One record, or a habit: the same record every month or quarter from its date
-        to the end of the year.  A model subject's records are approved, its habits start
-        in January, its quantities are generous and its inspections find everything in
-        place."""
-        made = parts[type_id]
-        day = draw(in_january if model and repeat != "once" else days)
-        length = draw(lengths)
-        quantity = None
-        if made.quantity is not None and draw(one_in[10]) < 9:
-            plenty = made.generous if model else None
-            quantity = draw(plenty if plenty is not None else made.quantity)
-        extra = made.attributes
-        if made.inspected is not None and (model or draw(one_in[4]) == 3):
-            extra = made.inspected
-        record = Event(
-            id="",
-            type=type_id,
-            date=day,
-            member=subject if kind == "member" else None,
-            organization=subject if kind == "organization" else None,
-            end=day + dt.timedelta(days=length) if length else None,
-            quantity=quantity,
-            status="approved" if model or approved else draw(status),
-            attributes=draw(extra),
-        )
-        step = {"once": 0, "monthly": 1, "quarterly": 3}[repeat]
-        month = day.year * 12 + day.month - 1
-        while len(events) < max_events:
-            start = dt.date(month // 12, month % 12 + 1, min(day.day, 28))
-            end = start + dt.timedelta(days=length) if length else None
-            events.append(attrs.evolve(record, id=f"E{len(events):05d}", date=start, end=end))
-            month += step
-            if not step or month // 12 > year:
-                break
-
     per_subject = st.integers(0, max_per_subject)
     per_model = st.integers(max_per_subject // 2, max_per_subject)
     model_repeats = st.sampled_from(["monthly", "quarterly", "monthly", "once"])

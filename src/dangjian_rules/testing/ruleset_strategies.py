@@ -82,17 +82,9 @@ def _caps(draw: st.DrawFn, least: Decimal) -> list[dict[str, Any]]:
     ]
 
 
-@st.composite
-def ruleset_documents(
-    draw: st.DrawFn, subject: str | None = None, year: int = 2015, veto: bool = False
-) -> dict[str, Any]:
-    """A small valid ruleset as a TOML document (a dict): a base score and bounds, two to
-    five event types (some with a quantity, some with fields), categories with bounds and
-    caps, points, deduction and veto rules (fixed or per unit, some with a condition and
-    caps), and one or two grade scales; ``subject`` "member", "organization" or either;
-    with ``veto``, at least one veto rule.  It loads with no problem at all (no warning
-    either).  :func:`valid_rulesets` gives its TOML text."""
-    subject = subject or draw(st.sampled_from(["member", "organization"]))
+def _header_and_score(
+    draw: st.DrawFn, subject: str, year: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     header: dict[str, Any] = {
         "id": "generated.card",
         "name": "生成的积分卡",
@@ -109,18 +101,25 @@ def ruleset_documents(
         score["min"] = draw(st.sampled_from([0, base]))
     if draw(st.booleans()):
         score["max"] = draw(st.sampled_from([100, base, base + 20]))
+    return header, score
+
+
+def _event_types(draw: st.DrawFn) -> dict[str, Any]:
     picked = draw(
         st.lists(st.integers(0, len(_EVENT_TYPE_POOL) - 1), min_size=2, max_size=5, unique=True)
     )
-    pool = [_EVENT_TYPE_POOL[i] for i in sorted(picked)]
     event_types: dict[str, Any] = {}
-    for type_id, label, unit, fields in pool:
+    for type_id, label, unit, fields in (_EVENT_TYPE_POOL[i] for i in sorted(picked)):
         declared: dict[str, Any] = {"label": label}
         if unit is not None:
             declared["quantity"] = unit
         if fields:
             declared["fields"] = fields
         event_types[type_id] = declared
+    return event_types
+
+
+def _categories(draw: st.DrawFn) -> list[dict[str, Any]]:
     categories: list[dict[str, Any]] = []
     for index in range(1, draw(st.integers(0, 3)) + 1):
         category: dict[str, Any] = {"id": f"c{index}", "label": f"类别{index}"}
@@ -132,9 +131,13 @@ def ruleset_documents(
         if caps:
             category["caps"] = caps
         categories.append(category)
-    floor = score.get("min", base + sum(min(c.get("min", 0), 0) for c in categories))
+    return categories
+
+
+def _grade_scales(draw: st.DrawFn, subject: str, floor: int) -> list[dict[str, Any]]:
+    """One or two scales; every subject gets a grade (the lowest band starts at ``floor``,
+    the lowest score possible) and all but the last scale say whom they apply to."""
     scales: list[dict[str, Any]] = []
-    grade_names: list[str] = []
     for index in range(draw(st.integers(0, 2))):
         probation = index == 0 and draw(st.booleans())
         names = list(_PROBATION_POOL if probation else _GRADE_POOL)
@@ -147,7 +150,6 @@ def ruleset_documents(
             draw(st.lists(st.integers(0, 100), min_size=count, max_size=count, unique=True)),
             reverse=True,
         )
-        # The lowest band takes the lowest score possible, so every subject gets a grade.
         mins[-1] = min(mins[-1], floor)
         scale: dict[str, Any] = {
             "id": f"s{index + 1}",
@@ -156,56 +158,88 @@ def ruleset_documents(
         if draw(st.booleans()):
             scale["veto"] = chosen[-1]
         scales.append(scale)
-        grade_names.extend(chosen)
-    for index, scale in enumerate(scales[:-1]):  # all but the last scale say whom they apply to
+    for scale in scales[:-1]:
         scale["applies"] = (
             'member.status == "probationary"'
             if subject == "member"
             else 'organization.kind == "branch"'
         )
-        scales[index] = scale
+    return scales
+
+
+def _rule(
+    draw: st.DrawFn,
+    index: int,
+    kind: str,
+    document: dict[str, Any],
+    grade_names: list[str],
+    year: int,
+) -> dict[str, Any]:
+    """Rule ``r<index>`` of ``kind`` on one or two of the document's event types."""
+    event_types, categories = document["event_types"], document.get("categories", [])
+    on = sorted(
+        draw(st.lists(st.sampled_from(list(event_types)), min_size=1, max_size=2, unique=True))
+    )
+    rule: dict[str, Any] = {
+        "id": f"r{index}",
+        "label": f"规则{index}",
+        "kind": kind,
+        "on": on[0] if len(on) == 1 else on,
+    }
+    if categories and kind != "veto" and draw(st.booleans()):
+        rule["category"] = draw(st.sampled_from([c["id"] for c in categories]))
+    shared = dict(event_types[on[0]].get("fields", {}))
+    for other in on[1:]:
+        theirs = event_types[other].get("fields", {})
+        shared = {k: v for k, v in shared.items() if theirs.get(k) == v}
+    if draw(st.integers(0, 2)) == 2:
+        rule["when"] = draw(_condition(shared, document["ruleset"]["subject"], year))
+    if kind == "veto":
+        if draw(st.booleans()):
+            rule["score"] = draw(st.sampled_from([0, document["score"]["base"]]))
+        if draw(st.booleans()) and grade_names:
+            rule["grade"] = draw(st.sampled_from(grade_names))
+        return rule
+    units = {event_types[t].get("quantity") for t in on}
+    largest = Decimal(0)
+    if None not in units and draw(st.booleans()):
+        rule["points_per_unit"] = draw(_amounts("0.1", "2"))
+    else:
+        rule["points"] = draw(_amounts("0.5", "10"))
+        largest = Decimal(rule["points"])
+    caps = draw(_caps(max(largest, Decimal("0.5"))))
+    if caps:
+        rule["caps"] = caps
+    return rule
+
+
+@st.composite
+def ruleset_documents(
+    draw: st.DrawFn, subject: str | None = None, year: int = 2015, veto: bool = False
+) -> dict[str, Any]:
+    """A small valid ruleset as a TOML document (a dict): a base score and bounds, two to
+    five event types (some with a quantity, some with fields), categories with bounds and
+    caps, points, deduction and veto rules (fixed or per unit, some with a condition and
+    caps), and one or two grade scales; ``subject`` "member", "organization" or either;
+    with ``veto``, at least one veto rule.  It loads with no problem at all (no warning
+    either).  :func:`valid_rulesets` gives its TOML text."""
+    subject = subject or draw(st.sampled_from(["member", "organization"]))
+    header, score = _header_and_score(draw, subject, year)
+    document: dict[str, Any] = {"ruleset": header, "score": score}
+    document["event_types"] = _event_types(draw)
+    categories = _categories(draw)
+    if categories:
+        document["categories"] = categories
+    floor = score.get("min", score["base"] + sum(min(c.get("min", 0), 0) for c in categories))
+    scales = _grade_scales(draw, subject, floor)
+    grade_names = [band["grade"] for scale in scales for band in scale["bands"]]
     rules: list[dict[str, Any]] = []
-    type_ids = [t[0] for t in pool]
     count = draw(st.integers(1, 6))
     for index in range(1, count + 1):
         kind = draw(st.sampled_from(["points", "points", "deduction", "veto"]))
         if veto and index == count and all(r["kind"] != "veto" for r in rules):
             kind = "veto"
-        on = sorted(draw(st.lists(st.sampled_from(type_ids), min_size=1, max_size=2, unique=True)))
-        rule: dict[str, Any] = {
-            "id": f"r{index}",
-            "label": f"规则{index}",
-            "kind": kind,
-            "on": on[0] if len(on) == 1 else on,
-        }
-        if categories and kind != "veto" and draw(st.booleans()):
-            rule["category"] = draw(st.sampled_from([c["id"] for c in categories]))
-        shared = dict(event_types[on[0]].get("fields", {}))
-        for other in on[1:]:
-            theirs = event_types[other].get("fields", {})
-            shared = {k: v for k, v in shared.items() if theirs.get(k) == v}
-        if draw(st.integers(0, 2)) == 2:
-            rule["when"] = draw(_condition(shared, subject, year))
-        if kind == "veto":
-            if draw(st.booleans()):
-                rule["score"] = draw(st.sampled_from([0, base]))
-            if draw(st.booleans()) and grade_names:
-                rule["grade"] = draw(st.sampled_from(grade_names))
-        else:
-            units = {event_types[t].get("quantity") for t in on}
-            largest = Decimal(0)
-            if None not in units and draw(st.booleans()):
-                rule["points_per_unit"] = draw(_amounts("0.1", "2"))
-            else:
-                rule["points"] = draw(_amounts("0.5", "10"))
-                largest = Decimal(rule["points"])
-            caps = draw(_caps(max(largest, Decimal("0.5"))))
-            if caps:
-                rule["caps"] = caps
-        rules.append(rule)
-    document: dict[str, Any] = {"ruleset": header, "score": score, "event_types": event_types}
-    if categories:
-        document["categories"] = categories
+        rules.append(_rule(draw, index, kind, document, grade_names, year))
     document["rules"] = rules
     if scales:
         document["grades"] = scales
