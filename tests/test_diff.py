@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from dangjian_rules.cli import main
 
@@ -27,8 +28,9 @@ def proposal(tmp_path: Path, base: int = 65) -> tuple[Path, Path]:
     return old, new
 
 
-def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
-    old, new = proposal(tmp_path)
+def json_diff(tmp_path: Path, base: int) -> dict[str, Any]:
+    """The JSON report of ``diff`` between the card and the card with ``base``."""
+    old, new = proposal(tmp_path, base)
     out = io.StringIO()
     code = main(
         ["diff", str(old), str(new), "-d", str(DATA), "-p", "2015", "--format", "json"],
@@ -36,7 +38,12 @@ def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
         err=out,
     )
     assert code == 0, out.getvalue()
-    report = json.loads(out.getvalue())
+    report: dict[str, Any] = json.loads(out.getvalue())
+    return report
+
+
+def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
+    report = json_diff(tmp_path, base=65)
     assert report["old"]["version"] == "1" and report["new"]["version"] == "2"
     assert report["subjects"] >= 1
     assert all(c["change"] == "5" for c in report["largest_changes"] if c["rules"] == [])
@@ -46,15 +53,7 @@ def test_diff_counts_transitions_and_names_rules(tmp_path: Path) -> None:
 
 
 def test_diff_counts_a_grade_change(tmp_path: Path) -> None:
-    old, new = proposal(tmp_path, base=70)  # +10 lifts M2 (61.5 → 71.5) into the next grade
-    out = io.StringIO()
-    code = main(
-        ["diff", str(old), str(new), "-d", str(DATA), "-p", "2015", "--format", "json"],
-        out=out,
-        err=out,
-    )
-    assert code == 0, out.getvalue()
-    report = json.loads(out.getvalue())
+    report = json_diff(tmp_path, base=70)  # +10 lifts M2 (61.5 → 71.5) into the next grade
     assert report["grade_changes"] == [{"from": "取消预备党员资格", "to": "延期转正", "count": 1}]
     changed = [c for c in report["largest_changes"] if c["old_grade"] != c["new_grade"]]
     assert [c["subject"] for c in changed] == ["M2"]
