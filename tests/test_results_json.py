@@ -9,12 +9,21 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from dangjian_rules import ProblemsFound, dumps, loads
+from dangjian_rules import (
+    Period,
+    ProblemsFound,
+    dumps,
+    evaluate,
+    load_ruleset,
+    loads,
+)
 from dangjian_rules.cli import main
 from dangjian_rules.convert.jsonpos import JsonPlaces
 from dangjian_rules.convert.results import read_result
+from dangjian_rules.tools.generate import generate_county
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "docs" / "examples"
@@ -137,3 +146,31 @@ def test_places_of_paths_in_json_text() -> None:
     assert places(("d",)) == (4, 3)
     assert places(("a", 1, "missing")) == (2, 12)  # the nearest enclosing item
     assert JsonPlaces("  ")(("a",)) is None
+
+
+#: A small committee with every record type the shipped rulesets read (as examples/sanmenxia-2015).
+SAMPLE = generate_county(80, seed=2015, year=2015, profile="full")
+#: The shipped rulesets as examples/README.md evaluates them: measures, flags, stars, tiers,
+#: selections and rulesets reading each other's results.
+SHIPPED_SETS = {
+    "lingbao": ["lingbao/venue-checklist.toml"],
+    "lushi": ["lushi/star-branches.toml", "lingbao/venue-checklist.toml", "mianchi/member-points.toml"],
+    "hubin": ["hubin/tiers.toml", "lingbao/venue-checklist.toml", "hubin/contact-cadence.toml"],
+    "kaifaqu": ["kaifaqu/member-targets.toml", "kaifaqu/target-responsibility.toml"],
+    "shanxian": ["shanxian/top-ten-members.toml", "mianchi/member-points.toml"],
+    "national": ["national/streak.toml"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_SETS))
+def test_shipped_rulesets_results_round_trip_exactly(name: str) -> None:
+    rulesets = [load_ruleset(ROOT / "rulesets" / path) for path in SHIPPED_SETS[name]]
+    run = evaluate(rulesets, SAMPLE, Period.parse("2015"))
+    assert run.results
+    text = dumps(run)
+    assert loads(text) == run
+    assert dumps(loads(text)) == text
+    summary = dumps(run, with_trace=False)
+    without_trace = attrs.evolve(run, results=tuple(attrs.evolve(r, trace=()) for r in run.results))
+    assert loads(summary) == without_trace
+    assert dumps(loads(summary), with_trace=False) == summary
