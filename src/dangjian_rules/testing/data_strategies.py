@@ -4,7 +4,7 @@ datasets for a ruleset, organization trees and datasets on them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -138,6 +138,67 @@ def organization_trees(
     return organizations
 
 
+def _tree_members(
+    draw: st.DrawFn,
+    count: int,
+    homes: Sequence[str],
+    fields: Mapping[str, FieldSpec],
+    year: int,
+    memberships: bool,
+) -> dict[str, Member]:
+    members: dict[str, Member] = {}
+    in_year = st.dates(min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31))
+    for index in range(1, count + 1):
+        joined = left = None
+        if memberships:
+            joined = draw(st.one_of(st.none(), in_year))
+            left = draw(st.one_of(st.none(), in_year))
+            if joined is not None and left is not None and left < joined:
+                joined, left = left, joined
+        member_id = f"M{index:03d}"
+        members[member_id] = Member(
+            id=member_id,
+            name=draw(PERSON_NAMES),
+            organization=draw(st.sampled_from(homes)),
+            status=draw(st.sampled_from(["full", "full", "probationary"])),
+            joined=joined,
+            left=left,
+            attributes=draw(attributes(fields)),
+        )
+    return members
+
+
+def _tree_event(
+    draw: st.DrawFn,
+    event_id: str,
+    types: Mapping[str, Any],
+    subjects: Sequence[tuple[str, str]],
+    year: int,
+    statuses: Sequence[str],
+) -> Event:
+    type_id = draw(st.sampled_from(sorted(types)))
+    declared = types[type_id]
+    day = draw(st.dates(min_value=dt.date(year - 1, 12, 1), max_value=dt.date(year + 1, 1, 31)))
+    length = draw(st.sampled_from([0, 0, 0, 1, 2]))
+    quantity = None
+    if declared.quantity is not None:
+        quantity = draw(
+            st.one_of(st.decimals(min_value=Decimal("0.5"), max_value=8, places=1), st.none())
+        )
+    kind, subject = draw(st.sampled_from(subjects))
+    return Event(
+        id=event_id,
+        type=type_id,
+        date=day,
+        member=subject if kind == "member" else None,
+        organization=subject if kind == "organization" else None,
+        end=day + dt.timedelta(days=length) if length else None,
+        quantity=quantity,
+        status=draw(st.sampled_from(statuses)),
+        attributes=draw(attributes(declared.fields)),
+    )
+
+
 @st.composite
 def tree_datasets(
     draw: st.DrawFn,
@@ -170,25 +231,8 @@ def tree_datasets(
     for ruleset in rulesets:
         member_fields.update(ruleset.member_fields)
         types.update(ruleset.event_types)
-    members: dict[str, Member] = {}
-    in_year = st.dates(min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31))
-    for index in range(1, draw(st.integers(0 if organization_events else 1, max_members)) + 1):
-        joined = left = None
-        if memberships:
-            joined = draw(st.one_of(st.none(), in_year))
-            left = draw(st.one_of(st.none(), in_year))
-            if joined is not None and left is not None and left < joined:
-                joined, left = left, joined
-        member_id = f"M{index:03d}"
-        members[member_id] = Member(
-            id=member_id,
-            name=draw(PERSON_NAMES),
-            organization=draw(st.sampled_from(homes)),
-            status=draw(st.sampled_from(["full", "full", "probationary"])),
-            joined=joined,
-            left=left,
-            attributes=draw(attributes(member_fields)),
-        )
+    count = draw(st.integers(0 if organization_events else 1, max_members))
+    members = _tree_members(draw, count, homes, member_fields, year, memberships)
     subjects: list[tuple[str, str]] = []
     if member_events:
         subjects += [("member", m) for m in sorted(members)]
@@ -201,31 +245,5 @@ def tree_datasets(
     events: list[Event] = []
     if types and subjects:
         for index in range(draw(st.integers(min_events, max(min_events, max_events)))):
-            type_id = draw(st.sampled_from(sorted(types)))
-            declared = types[type_id]
-            day = draw(
-                st.dates(min_value=dt.date(year - 1, 12, 1), max_value=dt.date(year + 1, 1, 31))
-            )
-            length = draw(st.sampled_from([0, 0, 0, 1, 2]))
-            quantity = None
-            if declared.quantity is not None:
-                quantity = draw(
-                    st.one_of(
-                        st.decimals(min_value=Decimal("0.5"), max_value=8, places=1), st.none()
-                    )
-                )
-            kind, subject = draw(st.sampled_from(subjects))
-            events.append(
-                Event(
-                    id=f"E{index:05d}",
-                    type=type_id,
-                    date=day,
-                    member=subject if kind == "member" else None,
-                    organization=subject if kind == "organization" else None,
-                    end=day + dt.timedelta(days=length) if length else None,
-                    quantity=quantity,
-                    status=draw(st.sampled_from(statuses)),
-                    attributes=draw(attributes(declared.fields)),
-                )
-            )
+            events.append(_tree_event(draw, f"E{index:05d}", types, subjects, year, statuses))
     return Dataset(organizations, members, tuple(events), source="hypothesis")
