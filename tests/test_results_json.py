@@ -146,6 +146,7 @@ def test_places_of_paths_in_json_text() -> None:
     assert places(("d",)) == (4, 3)
     assert places(("a", 1, "missing")) == (2, 12)  # the nearest enclosing item
     assert JsonPlaces("  ")(("a",)) is None
+    assert JsonPlaces('{"a": 1,\n "a": "x"}')(("a",)) == (2, 2)  # the value json reads
 
 
 #: A small committee with every record type the shipped rulesets read (as examples/sanmenxia-2015).

@@ -56,8 +56,8 @@ class JsonPlaces:
 
     def _members(self, offset: int) -> dict[str | int, tuple[int, int]]:
         """Where each member of the object at ``offset`` (its key, its value) or each item
-        of the list there starts; nothing for a scalar.  The first of repeated keys wins,
-        as it is the one a reader looks for."""
+        of the list there starts; nothing for a scalar.  Of repeated keys the last is
+        kept: it is the one whose value the json module reads."""
         known = self._found.get(offset)
         if known is not None:
             return known
@@ -69,7 +69,7 @@ class JsonPlaces:
             if opening == "{":
                 key, end = _skip_value(text, i)
                 value = self._space(self._space(end) + 1)  # past the colon
-                found.setdefault(key, (i, value))
+                found[key] = (i, value)
             else:
                 value = i
                 found[len(found)] = (i, i)
