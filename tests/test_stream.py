@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dangjian_rules import Period, ProblemsFound, evaluate, load_ruleset
+from dangjian_rules.convert.results import subject_result_json
 from dangjian_rules.engine.stream import check_streamable, evaluate_file, evaluate_stream
 from dangjian_rules.model.records import record_dict
-from dangjian_rules.model.result import subject_result_json
 from dangjian_rules.tools.generate import generate_county
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dangjian_rules._version import __version__
 from dangjian_rules.api import check_paths, evaluate, load_dataset, load_ruleset, parse_ruleset
+from dangjian_rules.convert.results import dumps, loads
 from dangjian_rules.errors import DangjianError, Problem, ProblemsFound, UsageError
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
-from dangjian_rules.model.result import RunResult, SubjectResult, dumps, loads
+from dangjian_rules.model.result import RunResult, SubjectResult
 from dangjian_rules.plugins.hookspecs import hookimpl
 from dangjian_rules.ruleset.compiled import Ruleset
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dangjian_rules.cli import main
+from dangjian_rules.convert.results import dumps
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import ProblemsFound
 from dangjian_rules.io.excel import (
@@ -22,7 +23,6 @@ from dangjian_rules.io.excel import (
 )
 from dangjian_rules.model.fields import DataSchema, FieldSpec
 from dangjian_rules.model.period import Period
-from dangjian_rules.model.result import dumps
 from dangjian_rules.plugins.manager import default_registry
 
 

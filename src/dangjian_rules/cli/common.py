@@ -108,9 +108,9 @@ def evaluate_args(args: argparse.Namespace, progress: TerminalProgress) -> Evalu
     """Load the rulesets and data of a command and evaluate them (``evaluate``, ``explain``,
     ``report``); ``progress`` shows what is being done on a terminal."""
     from dangjian_rules.api import load_rulesets
+    from dangjian_rules.convert.results import read_result
     from dangjian_rules.engine.run import evaluate
     from dangjian_rules.model.period import Period
-    from dangjian_rules.model.result import read_result
 
     t = Catalogue(args.lang)
     registry = registry_of(args)

@@ -3,7 +3,8 @@ classes and back, with every problem located and in words a clerk understands.
 
 ``converter`` is a single :class:`cattrs.Converter` with extra keys forbidden and detailed
 validation on.  Decimals come from text or exact numbers (floats are refused: they are
-inexact); dates from ISO text.  Each kind of document registers its hooks in a module of
+inexact); dates from ISO text; whole numbers, true/false and lists only from values of
+their own JSON/TOML type (never "3" as 3 or "false" as true).  Each kind of document registers its hooks in a module of
 its own in this package (the hooks are registered when this package is imported).
 
 :func:`structure` turns a cattrs error into :class:`~dangjian_rules.errors.Problem`\\ s:
@@ -15,12 +16,14 @@ file, a sheet cell) and a "did you mean" for a misspelt key.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
     BaseValidationError,
     ClassValidationError,
@@ -88,9 +91,44 @@ def _text(value: object, _: object = str) -> str:
     return value
 
 
+def _whole_number(value: object, _: object = int) -> int:
+    # cattrs would call int(): "3" and 3.9 would pass as 3
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WrongValue("a whole number", "整数")
+    return value
+
+
+def _truth(value: object, _: object = bool) -> bool:
+    # cattrs would call bool(): "false" would pass as True
+    if not isinstance(value, bool):
+        raise WrongValue("true or false", "true 或 false")
+    return value
+
+
+def _is_homogeneous_tuple(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _list_only(cls: Any) -> Callable[[Any, Any], Any]:
+    """A ``tuple[X, ...]`` from a list only: text and tables are iterable too, and would
+    otherwise become a tuple of characters or keys."""
+    items = homogenous_tuple_structure_factory(cls, converter)
+
+    def structure_list(value: Any, _: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise WrongValue("a list [...]", "列表 [...]")
+        return items(value, cls)
+
+    return structure_list
+
+
 converter.register_structure_hook(Decimal, to_decimal)
 converter.register_structure_hook(dt.date, to_date)
 converter.register_structure_hook(str, _text)
+converter.register_structure_hook(int, _whole_number)
+converter.register_structure_hook(bool, _truth)
+converter.register_structure_hook_factory(_is_homogeneous_tuple, _list_only)
 converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
 
 
@@ -180,3 +218,7 @@ def structure(
         raise ProblemsFound(
             [problem_for(path, leaf, file, locate, code) for path, leaf in failures(exc, at)]
         ) from None
+
+
+# Each kind of document registers its hooks on import; the base above must come first.
+from dangjian_rules.convert import results as results  # noqa: E402

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from dangjian_rules.model.fields import FieldSpec
-from dangjian_rules.model.period import Period, WindowKind, window_bounds, window_label
+from dangjian_rules.model.period import Period, WindowKind
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import Measured, SubjectResult
 from dangjian_rules.ruleset.expr import Condition, Function
@@ -128,11 +128,3 @@ class MeasureKind:
     #: whether entries of this kind take ``on`` (event types) and ``when``
     uses_events: bool
     build: Callable[[Mapping[str, Any], MeasureBuildContext], MeasureBuild]
-
-
-def window_text(per: WindowKind, start: dt.date) -> str:
-    return window_label(per, start)
-
-
-def window_of(per: WindowKind, day: dt.date, period: Period) -> tuple[dt.date, dt.date]:
-    return window_bounds(per, day, period)

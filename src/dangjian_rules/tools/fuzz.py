@@ -25,23 +25,29 @@ report.
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from dangjian_rules.engine.verdicts import facts_for
 from dangjian_rules.errors import Language, ProblemsFound
-from dangjian_rules.model.period import PER_WINDOW_ZH, Period, window_key
-from dangjian_rules.model.records import Dataset, Event
-from dangjian_rules.model.result import RunResult, SubjectResult, dumps, format_decimal
+from dangjian_rules.model.period import Period
+from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.result import SubjectResult, format_decimal
 from dangjian_rules.plugins.manager import Registry, default_registry
 from dangjian_rules.ruleset.canon import render_value
 from dangjian_rules.ruleset.compiled import Ruleset
-from dangjian_rules.ruleset.verdicts import rank_order
+from dangjian_rules.tools.findings import (
+    Finding,
+    Tally,
+    bound_keys,
+    findings_of,
+    observe,
+    observe_ties,
+)
+from dangjian_rules.tools.invariants import INVARIANTS, InvariantFailed, check_invariants
 
 __all__ = [
     "INVARIANTS",
@@ -56,39 +62,6 @@ __all__ = [
     "to_json",
     "to_text",
 ]
-
-#: The invariants checked on every example: id → (English, Chinese).
-INVARIANTS: Mapping[str, tuple[str, str]] = {
-    "no-crash": ("the engine raises no error", "引擎不报错"),
-    "score-bounds": (
-        "a score not vetoed stays within score.min and score.max",
-        "未被否决的得分不超出 score.min 与 score.max",
-    ),
-    "category-bounds": ("category scores stay within their min and max", "类别得分不超出其上下限"),
-    "caps": (
-        "no rule or category cap is exceeded in any window",
-        "任何周期内都不超过规则或类别的封顶",
-    ),
-    "accounting": (
-        "every event is in one bucket and the score is the base plus what counted",
-        "每条记录恰在一个去向中，得分等于基础分加计入的分",
-    ),
-    "order": ("shuffling the input changes nothing", "打乱输入顺序不改变结果"),
-    "quotas": ("star quotas and selection counts are kept", "星级名额与评选名额不被突破"),
-}
-
-
-@attrs.frozen
-class Finding:
-    """A warning: something the ruleset never or always does on the generated data."""
-
-    code: str  # grade-never-reached, rule-never-fires, cap-always-binds, quota-tie …
-    message: str
-    message_zh: str
-    subject: str  # what it is about: "grade 优秀", "rule meeting", "cap of rule meeting …"
-
-    def text(self, lang: Language = "en") -> str:
-        return self.message_zh if lang == "zh" else self.message
 
 
 @attrs.frozen
@@ -131,451 +104,6 @@ class FuzzReport:
         return self.failure is None
 
 
-class InvariantFailed(AssertionError):
-    """An invariant failed on one example (:func:`check_invariants`); ``invariant`` is its
-    key in :data:`INVARIANTS`, ``subject`` the subject it failed for, if one."""
-
-    def __init__(self, invariant: str, message: str, message_zh: str, subject: str | None):
-        super().__init__(f"{invariant}: {message}")
-        self.invariant = invariant
-        self.message = message
-        self.message_zh = message_zh
-        self.subject = subject
-
-
-def _num(value: Decimal | None) -> str:
-    return "—" if value is None else format_decimal(value)
-
-
-# ------------------------------------------------------------------ invariants
-
-
-def _check_result(ruleset: Ruleset, result: SubjectResult, events: Sequence[Event]) -> None:
-    who = result.subject.id
-    if not result.vetoes:
-        low, high = ruleset.min, ruleset.max
-        side = side_zh = ""
-        bound: Decimal | None = None
-        if low is not None and result.score < low:
-            side, side_zh, bound = "below score.min", "低于 score.min", low
-        elif high is not None and result.score > high:
-            side, side_zh, bound = "above score.max", "高于 score.max", high
-        if side:
-            raise InvariantFailed(
-                "score-bounds",
-                f"{who} scores {_num(result.score)}, {side} {_num(bound)}, and is not vetoed",
-                f"{who} 得分 {_num(result.score)}，{side_zh} {_num(bound)}，且未被否决",
-                who,
-            )
-    for category in result.categories:
-        if (category.min is not None and category.score < category.min) or (
-            category.max is not None and category.score > category.max
-        ):
-            raise InvariantFailed(
-                "category-bounds",
-                f"category {category.id} of {who} is {_num(category.score)}, outside "
-                f"[{_num(category.min)}, {_num(category.max)}]",
-                f"{who} 的类别 {category.id} 得分 {_num(category.score)}，超出 "
-                f"[{_num(category.min)}, {_num(category.max)}]",
-                who,
-            )
-    rules = {rule.id: rule for rule in ruleset.rules}
-    used: dict[tuple[str, str, str, int], Decimal] = {}
-    for entry in result.trace:
-        if entry.points is None or entry.rule not in rules:
-            continue
-        rule = rules[entry.rule]
-        for cap in rule.caps:
-            key = ("rule", rule.id, cap.per, window_key(cap.per, entry.date))
-            used[key] = used.get(key, Decimal(0)) + abs(entry.points)
-        if rule.category is not None and entry.points > 0 and rule.award.effect == "points":
-            for cap in ruleset.category(rule.category).caps:
-                key = ("category", rule.category, cap.per, window_key(cap.per, entry.date))
-                used[key] = used.get(key, Decimal(0)) + entry.points
-    limits: dict[tuple[str, str, str], Decimal] = {
-        ("rule", r.id, c.per): c.max for r in ruleset.rules for c in r.caps
-    }
-    limits.update(
-        {("category", c.id, cap.per): cap.max for c in ruleset.categories for cap in c.caps}
-    )
-    for (scope, owner, per, _), total in sorted(used.items()):
-        if total > limits[(scope, owner, per)]:
-            raise InvariantFailed(
-                "caps",
-                f"{scope} {owner} gave {who} {_num(total)} in one {per}, above its cap "
-                f"{_num(limits[(scope, owner, per)])}",
-                f"{'规则' if scope == 'rule' else '类别'} {owner} {PER_WINDOW_ZH.get(per, per)}给 {who} "
-                f"{_num(total)} 分，超过封顶 {_num(limits[(scope, owner, per)])}",
-                who,
-            )
-    counted = sum(result.events.values())
-    if counted != len(events) or len(result.trace) != len(events):
-        raise InvariantFailed(
-            "accounting",
-            f"{who} has {len(events)} events, but its buckets hold {counted} and its trace "
-            f"{len(result.trace)}",
-            f"{who} 有 {len(events)} 条记录，但各去向合计 {counted} 条、明细 {len(result.trace)} 条",
-            who,
-        )
-    if not result.vetoes:
-        total = result.base + sum(
-            (t.points for t in result.trace if t.points is not None), Decimal(0)
-        )
-        total += sum((a.points for a in result.adjustments), Decimal(0))
-        if total != result.score:
-            raise InvariantFailed(
-                "accounting",
-                f"{who} scores {_num(result.score)}, but the base {_num(result.base)} plus what "
-                f"counted is {_num(total)}",
-                f"{who} 得分 {_num(result.score)}，但基础分 {_num(result.base)} 加计入分为 {_num(total)}",
-                who,
-            )
-
-
-def _check_across(ruleset: Ruleset, results: Sequence[SubjectResult]) -> None:
-    stars = ruleset.stars
-    if stars is not None and stars.quotas:
-        rated = [r for r in results if r.stars is not None]
-        for quota in stars.quotas:
-            allowed = math.floor(quota.at_most * len(rated))
-            holders = [
-                r.subject.id for r in rated if r.stars is not None and r.stars.count >= quota.stars
-            ]
-            if len(holders) > allowed:
-                raise InvariantFailed(
-                    "quotas",
-                    f"{len(holders)} subjects have {quota.stars}+ stars, but the quota allows "
-                    f"{allowed} of {len(rated)}",
-                    f"{len(holders)} 个对象评为 {quota.stars} 星及以上，但名额只有 {len(rated)} 的 "
-                    f"{allowed} 个",
-                    holders[-1],
-                )
-    selection = ruleset.selection
-    if selection is not None:
-        chosen: dict[str | None, list[str]] = {}
-        for result in results:
-            if result.selection is not None and result.selection.selected:
-                chosen.setdefault(result.selection.scope, []).append(result.subject.id)
-        for scope, ids in sorted(chosen.items(), key=lambda item: str(item[0])):
-            if len(ids) > selection.count:
-                where = f" in {scope}" if scope else ""
-                raise InvariantFailed(
-                    "quotas",
-                    f"{len(ids)} subjects selected{where}, but the count is {selection.count}",
-                    f"{scope or '全部'}范围内评选出 {len(ids)} 个，但名额为 {selection.count}",
-                    ids[-1],
-                )
-
-
-def check_invariants(
-    rulesets: Sequence[Ruleset],
-    dataset: Dataset,
-    run: RunResult,
-    again: RunResult,
-) -> None:
-    """Check every invariant of :data:`INVARIANTS` (but ``no-crash``) on one run of
-    ``rulesets`` over ``dataset``; ``again`` is the run over the same records in another
-    order.  Raises :class:`InvariantFailed`."""
-    used = {(ref.id, ref.version) for ref in run.rulesets}
-    by_id = {r.id: r for r in rulesets if (r.id, r.version) in used}
-    by_subject: dict[tuple[str, str], list[Event]] = {}
-    for event in dataset.events:
-        by_subject.setdefault((event.subject_kind, event.subject), []).append(event)
-    for ruleset_id in sorted(by_id):
-        ruleset = by_id[ruleset_id]
-        mine = [r for r in run.results if r.ruleset == ruleset_id]
-        for result in mine:
-            _check_result(
-                ruleset, result, by_subject.get((result.subject.kind, result.subject.id), [])
-            )
-        ref = next(r for r in run.rulesets if r.id == ruleset_id)
-        total = sum(sum(r.events.values()) for r in mine) + sum(ref.unassigned.values())
-        if total != len(dataset.events):
-            raise InvariantFailed(
-                "accounting",
-                f"{len(dataset.events)} events in the data, but {ruleset_id} accounts for {total}",
-                f"数据中有 {len(dataset.events)} 条记录，但 {ruleset_id} 只交代了 {total} 条",
-                None,
-            )
-        _check_across(ruleset, mine)
-    if dumps(run) != dumps(again):
-        first = next(
-            (a.subject.id for a, b in zip(run.results, again.results, strict=False) if a != b),
-            None,
-        )
-        raise InvariantFailed(
-            "order",
-            "the same records in another order give a different result"
-            + (f" (first for {first})" if first else ""),
-            "同样的记录换一种顺序，结果不同" + (f"（首先是 {first}）" if first else ""),
-            first,
-        )
-
-
-# ------------------------------------------------------------------ observations
-
-
-@attrs.define
-class _Tally:
-    """What the examples showed, gathered across all of them."""
-
-    examples: int = 0
-    subjects: int = 0
-    grades: set[tuple[str, str]] = attrs.field(factory=set)
-    stars_earned: set[str] = attrs.field(factory=set)
-    star_counts: set[int] = attrs.field(factory=set)
-    tiers: set[str] = attrs.field(factory=set)
-    flags: set[str] = attrs.field(factory=set)
-    eligible: int = 0
-    fired: set[str] = attrs.field(factory=set)
-    #: bound key → [results where its owner counted, results where it bound]
-    binding: dict[tuple[str, ...], list[int]] = attrs.field(factory=dict)
-    #: "quota 5" / "selection" → [examples with a boundary, examples with a tie]
-    ties: dict[str, list[int]] = attrs.field(factory=dict)
-
-
-def _bound_keys(ruleset: Ruleset) -> dict[tuple[str, ...], tuple[str, set[str]]]:
-    """Every cap and category bound → (its owner's description, the rules it limits)."""
-    keys: dict[tuple[str, ...], tuple[str, set[str]]] = {}
-    for rule in ruleset.rules:
-        for cap in rule.caps:
-            keys[("rule", rule.id, cap.per, "max")] = (rule.id, {rule.id})
-    for category in ruleset.categories:
-        members = {
-            r.id for r in ruleset.rules if r.category == category.id and r.award.effect == "points"
-        }
-        for cap in category.caps:
-            keys[("category", category.id, cap.per, "max")] = (category.id, members)
-        if category.max is not None:
-            keys[("category", category.id, "", "max")] = (category.id, members)
-        if category.min is not None:
-            keys[("category", category.id, "", "min")] = (category.id, members)
-    return keys
-
-
-def _observe(
-    tally: _Tally,
-    ruleset: Ruleset,
-    results: Sequence[SubjectResult],
-    bounds: Mapping[tuple[str, ...], tuple[str, set[str]]],
-) -> None:
-    for result in results:
-        tally.subjects += 1
-        if result.grade is not None and result.scale is not None:
-            tally.grades.add((result.scale, result.grade))
-        if result.stars is not None:
-            tally.star_counts.add(result.stars.count)
-            tally.stars_earned.update(c.id for c in result.stars.criteria if c.held)
-        if result.tier is not None:
-            tally.tiers.add(result.tier.tier)
-        tally.flags.update(f.id for f in result.flags)
-        if result.selection is not None and result.selection.eligible:
-            tally.eligible += 1
-        counted: set[str] = set()
-        bound: set[tuple[str, ...]] = set()
-        for entry in result.trace:
-            if entry.rule is None:
-                continue
-            if entry.bucket in ("counted", "partial", "capped", "veto"):
-                tally.fired.add(entry.rule)
-            if entry.bucket in ("counted", "partial", "capped"):
-                counted.add(entry.rule)
-            limit = entry.limit
-            if limit is not None and limit.scope in ("rule", "category"):
-                bound.add((limit.scope, limit.owner, limit.per or "", limit.bound))
-        tally.fired.update(a.rule for a in result.adjustments)
-        for key, (_, limited) in bounds.items():
-            if counted & limited:
-                seen = tally.binding.setdefault(key, [0, 0])
-                seen[0] += 1
-                seen[1] += key in bound
-
-
-def _rank_key(result: SubjectResult, keys: Sequence[Any]) -> tuple[Any, ...]:
-    fact = facts_for(
-        attrs.evolve(result, stars=None, tier=None, selection=None), result.measures, None
-    )
-    fact["result"]["flagged"] = bool(result.flags)
-    return rank_order(keys, fact, result.subject.id)[:-1]
-
-
-def _observe_ties(
-    tally: _Tally,
-    ruleset: Ruleset,
-    results: Sequence[SubjectResult],
-    unquoted: Sequence[SubjectResult] | None,
-) -> None:
-    """Ties across a quota's or a selection's boundary that only the subject id breaks."""
-    stars = ruleset.stars
-    if stars is not None and stars.quotas and unquoted is not None:
-        counts = {r.subject.id: r.stars.count for r in unquoted if r.stars is not None}
-        order = {r.subject.id: _rank_key(r, stars.rank_by) for r in unquoted}
-        rated = len(counts)
-        for quota in sorted(stars.quotas, key=lambda q: -q.stars):
-            allowed = math.floor(quota.at_most * rated)
-            holders = sorted(
-                (s for s, n in counts.items() if n >= quota.stars), key=lambda s: (order[s], s)
-            )
-            if allowed >= 1 and len(holders) > allowed:
-                seen = tally.ties.setdefault(f"quota {quota.stars}", [0, 0])
-                seen[0] += 1
-                seen[1] += order[holders[allowed - 1]] == order[holders[allowed]]
-            for subject in holders[allowed:]:
-                counts[subject] = quota.stars - 1
-    selection = ruleset.selection
-    if selection is not None:
-        groups: dict[str | None, list[SubjectResult]] = {}
-        for result in results:
-            if result.selection is not None and result.selection.rank is not None:
-                groups.setdefault(result.selection.scope, []).append(result)
-        for members in groups.values():
-            ranked = sorted(members, key=lambda r: (r.selection.rank or 0) if r.selection else 0)
-            if len(ranked) > selection.count:
-                seen = tally.ties.setdefault("selection", [0, 0])
-                seen[0] += 1
-                last, first_out = ranked[selection.count - 1], ranked[selection.count]
-                seen[1] += _rank_key(last, selection.rank_by) == _rank_key(
-                    first_out, selection.rank_by
-                )
-
-
-def _findings(ruleset: Ruleset, tally: _Tally) -> list[Finding]:
-    n = tally.examples
-    out: list[Finding] = []
-    for scale in ruleset.grades:
-        for band in scale.bands:
-            if (scale.id, band.grade) not in tally.grades:
-                out.append(
-                    Finding(
-                        "grade-never-reached",
-                        f'grade "{band.grade}" (scale {scale.id}, from {_num(band.min)}) was '
-                        f"never reached in {n} examples",
-                        f"等次“{band.grade}”（等次表 {scale.id}，{_num(band.min)} 分起）在 {n} 个样例中从未出现",
-                        f"grade {scale.id}:{band.grade}",
-                    )
-                )
-    if ruleset.stars is not None:
-        for criterion in ruleset.stars.criteria:
-            if criterion.id not in tally.stars_earned:
-                out.append(
-                    Finding(
-                        "star-never-earned",
-                        f'star "{criterion.label}" was never earned in {n} examples: '
-                        f"{criterion.when.source}",
-                        f"星级“{criterion.label}”在 {n} 个样例中从未达到：{criterion.when.source}",
-                        f"star {criterion.id}",
-                    )
-                )
-        for count in range(ruleset.stars.highest + 1):
-            if count not in tally.star_counts and tally.subjects:
-                out.append(
-                    Finding(
-                        "stars-never-awarded",
-                        f"no subject ended with {count} star(s) in {n} examples",
-                        f"在 {n} 个样例中，没有对象最终评为 {count} 星",
-                        f"stars {count}",
-                    )
-                )
-    if ruleset.tiers is not None:
-        for tier in ruleset.tiers.order:
-            if tier not in tally.tiers:
-                out.append(
-                    Finding(
-                        "tier-never-reached",
-                        f'tier "{tier}" was never reached in {n} examples',
-                        f"类别“{tier}”在 {n} 个样例中从未出现",
-                        f"tier {tier}",
-                    )
-                )
-    for flag in ruleset.flags:
-        if flag.id not in tally.flags:
-            out.append(
-                Finding(
-                    "flag-never-raised",
-                    f'flag "{flag.id}" was never raised in {n} examples: {flag.when.source}',
-                    f"标记“{flag.id}”在 {n} 个样例中从未出现：{flag.when.source}",
-                    f"flag {flag.id}",
-                )
-            )
-    if (
-        ruleset.selection is not None
-        and ruleset.selection.eligible is not None
-        and not tally.eligible
-    ):
-        out.append(
-            Finding(
-                "never-eligible",
-                f"no subject was ever eligible for the selection in {n} examples: "
-                f"{ruleset.selection.eligible.source}",
-                f"在 {n} 个样例中没有任何对象符合评选条件：{ruleset.selection.eligible.source}",
-                "selection",
-            )
-        )
-    for rule in ruleset.rules:
-        if rule.id not in tally.fired:
-            why = f" (when {rule.condition.source})" if rule.condition is not None else ""
-            why_zh = f"（条件 {rule.condition.source}）" if rule.condition is not None else ""
-            out.append(
-                Finding(
-                    "rule-never-fires",
-                    f'rule "{rule.id}" never fired in {n} examples{why}',
-                    f"规则“{rule.id}”在 {n} 个样例中从未生效{why_zh}",
-                    f"rule {rule.id}",
-                )
-            )
-    for key, (owner, _) in _bound_keys(ruleset).items():
-        counted, bound = tally.binding.get(key, [0, 0])
-        if counted >= 3 and bound == counted:
-            scope, _, per, side = key
-            if per:
-                what = f"the cap of {scope} {owner} ({_cap_text(ruleset, key)} per {per})"
-                what_zh = (
-                    f"{'规则' if scope == 'rule' else '类别'} {owner} 的封顶"
-                    f"（{PER_WINDOW_ZH.get(per, per)} {_cap_text(ruleset, key)}）"
-                )
-            else:
-                what = f"the {side} of category {owner} ({_cap_text(ruleset, key)})"
-                what_zh = f"类别 {owner} 的{'上限' if side == 'max' else '下限'}（{_cap_text(ruleset, key)}）"
-            out.append(
-                Finding(
-                    "cap-always-binds",
-                    f"{what} bound in all {counted} results where {owner} counted: check the "
-                    "cap against a single award",
-                    f"{what_zh}在 {owner} 计分的全部 {counted} 个结果中都起了作用，请对照单次分值检查",
-                    f"{scope} {owner} {per or side}",
-                )
-            )
-    for where, (boundaries, tied) in sorted(tally.ties.items()):
-        if tied:
-            if where == "selection":
-                what, what_zh = "the selection's last place", "评选名额的最后一名"
-            else:
-                level = where.split()[1]
-                what, what_zh = f"the {level}-star quota's boundary", f"{level} 星名额的边界"
-            out.append(
-                Finding(
-                    "quota-tie" if where != "selection" else "selection-tie",
-                    f"ties at {what} in {tied} of {boundaries} examples: the rank_by keys are "
-                    "equal and only the subject id decides; add a tie-break to rank_by",
-                    f"{what_zh}在 {boundaries} 个样例中有 {tied} 个出现并列：rank_by 的各项相同，"
-                    "只能按对象编号决定；请在 rank_by 中增加排序依据",
-                    where,
-                )
-            )
-    return out
-
-
-def _cap_text(ruleset: Ruleset, key: tuple[str, ...]) -> str:
-    scope, owner, per, side = key
-    if scope == "rule":
-        rule = next(r for r in ruleset.rules if r.id == owner)
-        return _num(next(c.max for c in rule.caps if c.per == per))
-    category = ruleset.category(owner)
-    if per:
-        return _num(next(c.max for c in category.caps if c.per == per))
-    return _num(category.max if side == "max" else category.min)
-
-
 # ------------------------------------------------------------------ the minimal example
 
 
@@ -603,6 +131,47 @@ def _default_tree(dataset: Dataset) -> bool:
     return shape == {("ROOT", "work_committee", None), ("B1", "branch", "ROOT")} and not attributes
 
 
+def _organization_lines(dataset: Dataset) -> tuple[list[str], str]:
+    """The ``given.organizations`` lines (none for the default tree) and the branch that
+    members belong to unless they say otherwise."""
+    if _default_tree(dataset):
+        return [], "B1"
+    listed = sorted(
+        dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
+    )
+    orgs = []
+    for org in listed:
+        pairs: list[tuple[str, object]] = [("id", org.id), ("kind", org.kind)]
+        if org.parent is not None:
+            pairs.append(("parent", org.parent))
+        if org.region is not None:
+            pairs.append(("region", org.region))
+        pairs += sorted(org.attributes.items())
+        orgs.append(_inline(pairs))
+    default_org = next((o.id for o in listed if o.kind == "branch"), listed[-1].id)
+    return _list("given.organizations", orgs), default_org
+
+
+def _expect_line(result: SubjectResult | None) -> str:
+    if result is None:
+        return "expect = {}  # no result: evaluating these records fails"
+    expect: list[tuple[str, object]] = [("score", result.score)]
+    if result.grade is not None:
+        expect.append(("grade", result.grade))
+    if result.vetoes:
+        expect.append(("vetoed", True))
+    if result.stars is not None:
+        expect.append(("stars", result.stars.count))
+    if result.tier is not None:
+        expect.append(("tier", result.tier.tier))
+    if result.selection is not None:
+        expect.append(("selected", result.selection.selected))
+    buckets = {k: v for k, v in result.events.items() if v}
+    if buckets:
+        expect.append(("events", buckets))
+    return "expect = " + _inline(expect)
+
+
 def as_test_case(
     ruleset: Ruleset,
     dataset: Dataset,
@@ -618,27 +187,11 @@ def as_test_case(
     lines += ["[[tests]]", f"name = {render_value(name)}", f"period = {render_value(period.label)}"]
     if subject is not None:
         lines.append(f"subject = {render_value(subject)}")
-    default_org = "B1"
-    if not _default_tree(dataset):
-        orgs = []
-        for org in sorted(
-            dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
-        ):
-            pairs: list[tuple[str, object]] = [("id", org.id), ("kind", org.kind)]
-            if org.parent is not None:
-                pairs.append(("parent", org.parent))
-            if org.region is not None:
-                pairs.append(("region", org.region))
-            pairs += sorted(org.attributes.items())
-            orgs.append(_inline(pairs))
-        lines += _list("given.organizations", orgs)
-        listed = sorted(
-            dataset.organizations.values(), key=lambda o: (o.kind != "work_committee", o.id)
-        )
-        default_org = next((o.id for o in listed if o.kind == "branch"), listed[-1].id)
+    org_lines, default_org = _organization_lines(dataset)
+    lines += org_lines
     members = []
     for member in sorted(dataset.members.values(), key=lambda m: m.id):
-        pairs = [("id", member.id)]
+        pairs: list[tuple[str, object]] = [("id", member.id)]
         if member.organization != default_org:
             pairs.append(("organization", member.organization))
         if member.status != "full":
@@ -668,24 +221,7 @@ def as_test_case(
         pairs += sorted(event.attributes.items())
         events.append(_inline(pairs))
     lines += _list("given.events", events)
-    if result is not None:
-        expect: list[tuple[str, object]] = [("score", result.score)]
-        if result.grade is not None:
-            expect.append(("grade", result.grade))
-        if result.vetoes:
-            expect.append(("vetoed", True))
-        if result.stars is not None:
-            expect.append(("stars", result.stars.count))
-        if result.tier is not None:
-            expect.append(("tier", result.tier.tier))
-        if result.selection is not None:
-            expect.append(("selected", result.selection.selected))
-        buckets = {k: v for k, v in result.events.items() if v}
-        if buckets:
-            expect.append(("events", buckets))
-        lines.append("expect = " + _inline(expect))
-    else:
-        lines.append("expect = {}  # no result: evaluating these records fails")
+    lines.append(_expect_line(result))
     return "\n".join(lines) + "\n"
 
 
@@ -799,10 +335,6 @@ def fuzz(
     failed (see the module docstring).  Raises :class:`ProblemsFound` when the rulesets
     cannot be evaluated for the period at all (not in force, a ruleset they read missing).
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as use_seed
-    from hypothesis import strategies as st
-
     from dangjian_rules.engine.run import evaluate
     from dangjian_rules.testing.strategies import county_datasets
 
@@ -818,19 +350,13 @@ def fuzz(
     ]
     branches = 12 if quotas or ruleset.selection is not None else 6
     strategy = county_datasets(*everything, year=period.start.year, max_branches=branches)
-    tally = _Tally()
-    bounds = _bound_keys(ruleset)
+    tally = Tally()
+    bounds = bound_keys(ruleset)
     failure: dict[str, Any] = {}
 
     def example(dataset: Dataset, shuffle: Callable[[list[Any]], None]) -> None:
         tally.examples += 1
-        events = list(dataset.events)
-        shuffle(events)
-        mixed = Dataset(
-            dict(reversed(list(dataset.organizations.items()))),
-            dict(reversed(list(dataset.members.items()))),
-            tuple(events),
-        )
+        mixed = _reordered(dataset, shuffle)
         try:
             try:
                 run = evaluate(everything, dataset, period, registry)
@@ -849,12 +375,58 @@ def fuzz(
             failure.update(broken=broken, dataset=dataset)
             raise
         mine = [r for r in run.results if r.ruleset == ruleset.id]
-        _observe(tally, ruleset, mine, bounds)
+        observe(tally, ruleset, mine, bounds)
         before = None
         if quotas:
             plain = evaluate(unquoted, dataset, period, registry)
             before = [r for r in plain.results if r.ruleset == ruleset.id]
-        _observe_ties(tally, ruleset, mine, before)
+        observe_ties(tally, ruleset, mine, before)
+
+    _run_examples(example, strategy, examples, seed, failed=lambda: bool(failure))
+    found: Failure | None = None
+    if failure:
+        broken: InvariantFailed = failure["broken"]
+        dataset: Dataset = failure["dataset"]
+        found = _failure(ruleset, everything, dataset, broken, period, registry, seed)
+    return FuzzReport(
+        ruleset=ruleset.id,
+        version=ruleset.version,
+        source=ruleset.source,
+        period=period.label,
+        seed=seed,
+        examples=tally.examples,
+        subjects=tally.subjects,
+        # After a failed invariant the examples are mostly hypothesis shrinking it: what
+        # they never or always did says nothing about the ruleset.
+        findings=() if found is not None else tuple(findings_of(ruleset, tally)),
+        failure=found,
+    )
+
+
+def _reordered(dataset: Dataset, shuffle: Callable[[list[Any]], None]) -> Dataset:
+    """The same records in another order: organizations and members reversed, events
+    shuffled (the "order" invariant)."""
+    events = list(dataset.events)
+    shuffle(events)
+    return Dataset(
+        dict(reversed(list(dataset.organizations.items()))),
+        dict(reversed(list(dataset.members.items()))),
+        tuple(events),
+    )
+
+
+def _run_examples(
+    example: Callable[[Dataset, Callable[[list[Any]], None]], None],
+    strategy: Any,
+    examples: int,
+    seed: int,
+    failed: Callable[[], bool],
+) -> None:
+    """Run ``example`` on ``examples`` datasets hypothesis draws (and shrinks, when one
+    fails), deterministically for ``seed`` and quietly."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as use_seed
+    from hypothesis import strategies as st
 
     test = given(strategy, st.randoms(use_true_random=False).map(lambda r: r.shuffle))(example)
     test = settings(
@@ -874,26 +446,8 @@ def fuzz(
         try:
             test()
         except Exception:
-            if not failure:  # not an invariant: hypothesis or the rulesets could not run
+            if not failed():  # not an invariant: hypothesis or the rulesets could not run
                 raise
-    found: Failure | None = None
-    if failure:
-        broken: InvariantFailed = failure["broken"]
-        dataset: Dataset = failure["dataset"]
-        found = _failure(ruleset, everything, dataset, broken, period, registry, seed)
-    return FuzzReport(
-        ruleset=ruleset.id,
-        version=ruleset.version,
-        source=ruleset.source,
-        period=period.label,
-        seed=seed,
-        examples=tally.examples,
-        subjects=tally.subjects,
-        # After a failed invariant the examples are mostly hypothesis shrinking it: what
-        # they never or always did says nothing about the ruleset.
-        findings=() if found is not None else tuple(_findings(ruleset, tally)),
-        failure=found,
-    )
 
 
 def _failure(

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dangjian_rules.convert.results import subject_result_json
 from dangjian_rules.io.formats import DataLoader, Reporter, ReportOptions
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset
-from dangjian_rules.model.result import RunResult, subject_result_json
+from dangjian_rules.model.result import RunResult
 from dangjian_rules.plugins.hookspecs import hookimpl
 from dangjian_rules.ruleset.compiled import Ruleset
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dangjian_rules.convert.results import dumps
 from dangjian_rules.errors import UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions
 from dangjian_rules.io.report import render_report
@@ -18,7 +19,6 @@ from dangjian_rules.model.result import (
     RulesetRef,
     RunResult,
     SubjectResult,
-    dumps,
     format_decimal,
     scalar_text,
 )
