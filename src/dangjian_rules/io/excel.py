@@ -33,8 +33,8 @@ from typing import IO, Any
 import attrs
 
 from dangjian_rules.errors import Language, Problem, ProblemsFound, UsageError, did_you_mean
-from dangjian_rules.io.data import CSV_COLUMNS, Location, RecordKey, check_records
 from dangjian_rules.io.explain import describe_limit
+from dangjian_rules.io.load import CSV_COLUMNS
 from dangjian_rules.io.messages import Catalogue, message
 from dangjian_rules.model.fields import (
     DataSchema,
@@ -54,6 +54,7 @@ from dangjian_rules.model.records import (
     Organization,
 )
 from dangjian_rules.model.result import BUCKETS, RunResult, Scalar, SubjectResult, format_decimal
+from dangjian_rules.model.validate import Location, RecordKey, check_records
 from dangjian_rules.ruleset.compiled import Ruleset
 
 __all__ = [

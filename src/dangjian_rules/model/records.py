@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
@@ -61,6 +61,11 @@ ALIASES: dict[str, dict[str, str]] = {
         "已退回": "returned",
     },
 }
+
+#: The canonical value of each word a file may write: the value itself or its Chinese alias.
+KIND_OF: dict[str, str] = {**{k: k for k in ORGANIZATION_KINDS}, **ALIASES["kind"]}
+MEMBER_STATUS_OF: dict[str, str] = {**{s: s for s in MEMBER_STATUSES}, **ALIASES["member_status"]}
+REVIEW_STATUS_OF: dict[str, str] = {**{s: s for s in REVIEW_STATUSES}, **ALIASES["review_status"]}
 
 AttributeValue = str | Decimal | int | bool | dt.date | None
 
@@ -199,7 +204,7 @@ class Dataset:
 
         Raises :class:`~dangjian_rules.errors.ProblemsFound` listing every problem.
         """
-        from dangjian_rules.io.data import validate_records
+        from dangjian_rules.model.validate import validate_records
 
         return validate_records(list(organizations), list(members), list(events), source)
 
@@ -282,14 +287,3 @@ class Dataset:
             "members": len(self.members),
             "events": len(self.events),
         }
-
-
-def to_jsonable(dataset: Dataset) -> dict[str, Any]:
-    """The dataset in the JSON interchange form, records sorted by id."""
-    return {
-        "organizations": [
-            record_dict(o) for o in sorted(dataset.organizations.values(), key=lambda r: r.id)
-        ],
-        "members": [record_dict(m) for m in sorted(dataset.members.values(), key=lambda r: r.id)],
-        "events": [record_dict(e) for e in sorted(dataset.events, key=lambda r: r.id)],
-    }

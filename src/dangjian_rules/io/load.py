@@ -1,0 +1,316 @@
+"""The state one load shares across its files: options, problems found so far, record
+places, caches; and the values every reader parses the same way (dates, quantities).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from dangjian_rules.errors import Problem, ProblemsFound, UsageError, suggestion
+from dangjian_rules.model.fields import (
+    DataSchema,
+    FieldSpec,
+    FieldValueError,
+    parse_date,
+    parse_decimal,
+)
+from dangjian_rules.model.records import (
+    Dataset,
+    Event,
+    Member,
+    Organization,
+)
+from dangjian_rules.model.validate import (
+    FIELD_LABEL_EN,
+    FIELD_LABEL_ZH,
+    Location,
+    RecordKey,
+    check_loaded,
+    dataset_from,
+    located_problem,
+    record_name,
+)
+
+#: The core columns of each CSV file (and core keys of each JSON record), in file order.
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "organizations": ("id", "name", "kind", "parent", "region"),
+    "members": ("id", "name", "organization", "status", "joined", "left", "roles"),
+    "events": ("id", "type", "member", "organization", "date", "end", "quantity", "status"),
+}
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "organizations": ("id", "name", "kind"),
+    "members": ("id", "name", "organization"),
+    "events": ("id", "type", "date"),
+}
+SECTIONS = ("organizations", "members", "events")
+JSON_CORE: dict[str, frozenset[str]] = {
+    kind: frozenset((*columns, "attributes")) for kind, columns in CSV_COLUMNS.items()
+}
+TYPE_HINT_ZH = {
+    "decimal": "请填写数字，如 2 或 1.5",
+    "integer": "请填写整数，如 3",
+    "boolean": "请填写 是 或 否（true/false）",
+    "date": "日期请写成 2015-03-01 的形式",
+}
+DATE_HINT = "write dates as 2015-03-01 (2015/3/1 also works)"
+DATE_HINT_ZH = "日期请写成 2015-03-01 或 2015/3/1 的形式"
+FOLDER_HINT = (
+    "a data folder must hold organizations.csv, members.csv and events.csv "
+    "(a file with only its header row is fine when there is no data)"
+)
+FOLDER_HINT_ZH = (
+    "数据文件夹中必须有 organizations.csv、members.csv 和 events.csv 三个文件"
+    "（没有数据时，文件里只留第一行列名即可）"
+)
+#: Beyond this many unknown ids, "did you mean" is not looked up: it is slow on big data.
+
+
+@contextlib.contextmanager
+def bulk_loading() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a load.
+
+    A load makes hundreds of thousands of objects and no reference cycles; the
+    collections those allocations trigger would otherwise cost as much as the load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- locations, computed only when a problem needs one ----------------------------------
+
+
+class RecordPlaces(Mapping[RecordKey, Location]):
+    """Record places, made on demand: a loader keeps one number per record, no objects."""
+
+    def __init__(self) -> None:
+        self._sections: dict[str, tuple[Sequence[int], Callable[[int], Location]]] = {}
+
+    def add(self, section: str, keys: Sequence[int], make: Callable[[int], Location]) -> None:
+        self._sections[section] = (keys, make)
+
+    def __getitem__(self, key: RecordKey) -> Location:
+        section, index = key
+        if section not in self._sections:
+            raise KeyError(key)
+        keys, make = self._sections[section]
+        if not 0 <= index < len(keys):
+            raise KeyError(key)
+        return make(index)
+
+    def __iter__(self) -> Iterator[RecordKey]:
+        for section, (keys, _) in self._sections.items():
+            for index in range(len(keys)):
+                yield section, index
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self._sections.values())
+
+
+class LoadState:
+    """The state of one load: options, problems found so far, record places."""
+
+    def __init__(self, schema: DataSchema | None, encoding: str | None) -> None:
+        self.schema = schema if schema is not None else DataSchema()
+        self.encoding = codec(encoding)
+        self.problems: list[Problem] = []
+        self.locations = RecordPlaces()
+        self.incomplete: set[str] = set()
+        self.dates: dict[str, dt.date] = {}
+        self.decimals: dict[str, Decimal] = {}
+
+    def add(
+        self,
+        code: str,
+        where: Location,
+        message: str,
+        message_zh: str,
+        hint: str | None = None,
+        hint_zh: str | None = None,
+    ) -> None:
+        self.problems.append(located_problem(code, where, message, message_zh, hint, hint_zh))
+
+    def finish(
+        self,
+        organizations: list[Organization],
+        members: list[Member],
+        events: list[Event],
+        source: str,
+    ) -> Dataset:
+        checked = check_loaded(organizations, members, events, self.locations, self.incomplete)
+        problems = self.problems + checked
+        if problems:
+            raise ProblemsFound(problems)
+        return dataset_from(organizations, members, events, source)
+
+    # -- files and text ----------------------------------------------------------------
+
+    def read_text(self, path: Path) -> str | None:
+        """The decoded text of a file, or None after reporting why it cannot be read."""
+        shown = str(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.add(
+                "DJ219",
+                Location(shown),
+                f"the data file {shown} does not exist",
+                f"数据文件 {shown} 不存在",
+                FOLDER_HINT if path.suffix == ".csv" else "check the path and the file name",
+                FOLDER_HINT_ZH if path.suffix == ".csv" else "请检查路径和文件名",
+            )
+            return None
+        except OSError as exc:
+            self.add(
+                "DJ219",
+                Location(shown),
+                f"the data file {shown} cannot be read: {exc.strerror or exc}",
+                f"无法读取数据文件 {shown}：{exc.strerror or exc}",
+                "check that the path names a file you may read",
+                "请检查路径是否指向一个可以读取的文件",
+            )
+            return None
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            self.add_decode_problem(shown, data, exc)
+            return None
+
+    def add_decode_problem(self, shown: str, data: bytes, exc: UnicodeDecodeError) -> None:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode(self.encoding, errors="replace")) + 1
+        name = "UTF-8" if self.encoding == "utf-8-sig" else self.encoding.upper()
+        if self.encoding == "utf-8-sig":
+            hint = (
+                "files saved by Excel or WPS in China are usually GB18030: load with "
+                '--encoding gb18030 (encoding="gb18030"), or save the file as "CSV UTF-8"'
+            )
+            hint_zh = (
+                "Excel 或 WPS 保存的文件通常是 GB18030 编码：请加上 --encoding gb18030 再试，"
+                "或把文件另存为“CSV UTF-8”格式"
+            )
+        else:
+            hint = "the file may be UTF-8: try --encoding utf-8"
+            hint_zh = "文件可能是 UTF-8 编码：请改用 --encoding utf-8 再试"
+        self.add(
+            "DJ213",
+            Location(shown, line, column),
+            f"{shown} is not valid {name} text: unreadable bytes at line {line}",
+            f"无法按 {name} 编码读取 {shown}：第 {line} 行有无法识别的字符",
+            hint,
+            hint_zh,
+        )
+
+    # -- values shared by both formats -------------------------------------------------
+
+    def date(
+        self, text: str, where: Callable[[], Location], kind: str, rid: str, field: str
+    ) -> dt.date | None:
+        """A date from text (cached: a year has few distinct dates); None after a problem,
+        or when the text is empty."""
+        found = self.dates.get(text)
+        if found is not None:
+            return found
+        cleaned = text.strip()
+        if not cleaned:
+            return None
+        try:
+            found = parse_date(cleaned)
+        except ValueError:
+            who, who_zh = record_name(kind, rid)
+            label_zh = FIELD_LABEL_ZH.get(field, field)
+            self.add(
+                "DJ207",
+                where(),
+                f'the {FIELD_LABEL_EN.get(field, field)} of {who} is "{cleaned}", which is not a valid date',
+                f"{who_zh}的{label_zh}“{cleaned}”不是有效的日期",
+                DATE_HINT,
+                DATE_HINT_ZH,
+            )
+            return None
+        self.dates[text] = found
+        return found
+
+    def missing_date(self, where: Location, kind: str, rid: str, field: str) -> None:
+        who, who_zh = record_name(kind, rid)
+        label_zh = FIELD_LABEL_ZH.get(field, field)
+        self.add(
+            "DJ211",
+            where,
+            f"{who} has no {field}",
+            f"{who_zh}没有填写{label_zh}",
+            DATE_HINT,
+            DATE_HINT_ZH,
+        )
+
+    def quantity(self, value: object, where: Callable[[], Location], rid: str) -> Decimal | None:
+        try:
+            return parse_decimal(value)
+        except ValueError:
+            who, who_zh = record_name("events", rid)
+            self.add(
+                "DJ210",
+                where(),
+                f'the quantity of {who} is "{value}", which is not a number',
+                f"{who_zh}的数量“{value}”不是数字",
+                "write a plain number such as 2 or 1.5",
+                "请填写数字，如 2 或 1.5",
+            )
+            return None
+
+    def bad_attribute(
+        self,
+        exc: FieldValueError,
+        spec: FieldSpec,
+        value: object,
+        where: Location,
+        kind: str,
+        rid: str,
+    ) -> None:
+        who, who_zh = record_name(kind, rid)
+        if spec.type == "string" and spec.values is not None:
+            hint_zh = suggestion(str(value).strip(), spec.values)[1]
+        else:
+            hint_zh = TYPE_HINT_ZH.get(spec.type)
+        self.add(
+            "DJ210",
+            where,
+            f"{who}: {exc.message}",
+            f"{who_zh}：{exc.message_zh}",
+            exc.hint,
+            hint_zh,
+        )
+
+
+def codec(encoding: str | None) -> str:
+    """The codec to decode with: UTF-8 always accepts a byte-order mark."""
+    if encoding is None:
+        return "utf-8-sig"
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise UsageError(
+            f'unknown encoding "{encoding}"; use utf-8 or gb18030 (未知的编码“{encoding}”)'
+        ) from None
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def split_roles(text: str) -> tuple[str, ...]:
+    if not text:
+        return ()
+    unified = text.replace("；", ";").replace("|", ";")
+    return tuple(part for part in (p.strip() for p in unified.split(";")) if part)
+
+
+# -- CSV -----------------------------------------------------------------------------------
