@@ -1,0 +1,576 @@
+"""Datasets in .xlsx workbooks: organizations, members and events from the sheets
+``organizations``, ``members`` and ``events`` (or 党组织, 党员, 活动记录), shaped like the
+CSV files (docs/data-format.md), each problem at its sheet and cell (``data.xlsx:events!B7``);
+and a dataset written as such a workbook.  Reading needs openpyxl (the ``excel`` extra).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dangjian_rules.errors import Language, Problem, ProblemsFound, did_you_mean
+from dangjian_rules.io.load import CSV_COLUMNS
+from dangjian_rules.io.xlsx import Book, SheetProblem, column_letter, openpyxl_module, sheet_ref
+from dangjian_rules.model.fields import (
+    DataSchema,
+    FieldSpec,
+    FieldValueError,
+    coerce,
+    parse_date,
+    parse_decimal,
+)
+from dangjian_rules.model.records import (
+    ALIASES,
+    ORGANIZATION_KINDS,
+    AttributeValue,
+    Dataset,
+    Event,
+    Member,
+    Organization,
+)
+from dangjian_rules.model.validate import Location, RecordKey, check_records
+
+#: The sheets a data workbook holds, each with the names it may have.
+SHEET_NAMES: dict[str, tuple[str, ...]] = {
+    "organizations": ("organizations", "党组织"),
+    "members": ("members", "党员"),
+    "events": ("events", "活动记录", "记录"),
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "organizations": ("id", "name", "kind"),
+    "members": ("id", "name", "organization"),
+    "events": ("id", "type", "date"),
+}
+_WORD_ZH = {"organizations": "党组织", "members": "党员", "events": "活动记录"}
+_KIND_MAP = {**{k: k for k in ORGANIZATION_KINDS}, **ALIASES["kind"]}
+_MEMBER_STATUS_MAP = ALIASES["member_status"]
+_REVIEW_STATUS_MAP = ALIASES["review_status"]
+_DATE_HINT = "write dates as 2015-03-01, or format the column as a date"
+_DATE_HINT_ZH = "日期请写成 2015-03-01，或把该列设为日期格式"
+
+
+def _text(value: object) -> str:
+    """A cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@attrs.define
+class _Sheet:
+    """One sheet after its header row: which column holds which field."""
+
+    kind: str
+    title: str
+    rows: Iterator[tuple[object, ...]]
+    width: int
+    #: core field → 0-based index (absent fields point past the row: always empty)
+    cells: dict[str, int]
+    #: attribute columns: (0-based index, name)
+    extras: list[tuple[int, str]]
+    #: field or attribute → 1-based column
+    columns: dict[str, int]
+
+
+class _Locations(Mapping[RecordKey, Location]):
+    """Where each record is: its sheet, row and the column of each field (made on demand)."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.sections: dict[str, tuple[_Sheet, list[int]]] = {}
+
+    def __getitem__(self, key: RecordKey) -> Location:
+        section, index = key
+        if section not in self.sections:
+            raise KeyError(key)
+        sheet, rows = self.sections[section]
+        if not 0 <= index < len(rows):
+            raise KeyError(key)
+        row = rows[index]
+        fields = {name: (row, column) for name, column in sheet.columns.items()}
+        return Location(self.shown, row, 1, sheet.title, fields)
+
+    def __iter__(self) -> Iterator[RecordKey]:
+        for section, (_, rows) in self.sections.items():
+            for index in range(len(rows)):
+                yield section, index
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _, rows in self.sections.values())
+
+
+class _Reader:
+    """The state of one workbook load: problems found so far and record places."""
+
+    def __init__(self, shown: str, schema: DataSchema) -> None:
+        self.shown = shown
+        self.schema = schema
+        self.problems: list[Problem] = []
+        self.locations = _Locations(shown)
+
+    def add(
+        self,
+        code: str,
+        sheet: str | None,
+        row: int | None,
+        column: int | None,
+        text: str,
+        text_zh: str,
+        hint: str | None = None,
+        hint_zh: str | None = None,
+    ) -> None:
+        path = None
+        if sheet is not None:
+            path = sheet_ref(sheet)
+            if row is not None:
+                path += f"!{column_letter(column or 1)}{row}"
+        self.problems.append(
+            SheetProblem(
+                code=code,
+                message=text,
+                message_zh=text_zh,
+                file=self.shown,
+                line=row,
+                column=column,
+                path=path,
+                hint=hint,
+                hint_zh=hint_zh,
+            )
+        )
+
+    def at(self, sheet: _Sheet, row: int, field: str) -> tuple[str, int, int]:
+        return sheet.title, row, sheet.columns.get(field, 1)
+
+    # -- values ----------------------------------------------------------------------
+
+    def date(self, value: object, sheet: _Sheet, row: int, field: str, rid: str) -> dt.date | None:
+        """A date cell or date text; None when empty or after reporting a problem."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, dt.datetime):
+            if value.time() == dt.time():
+                return value.date()
+        elif isinstance(value, dt.date):
+            return value
+        elif isinstance(value, str):
+            try:
+                return parse_date(value)
+            except ValueError:
+                pass
+        shown = _text(value)
+        who, who_zh = _who(sheet.kind, rid)
+        self.add(
+            "DJ207",
+            *self.at(sheet, row, field),
+            f'the {field} of {who} is "{shown}", which is not a date (dates, not times)',
+            f"{who_zh}的{field}“{shown}”不是有效的日期（只填日期，不含时间）",
+            _DATE_HINT,
+            _DATE_HINT_ZH,
+        )
+        return None
+
+    def quantity(self, value: object, sheet: _Sheet, row: int, rid: str) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            if isinstance(value, float):
+                return parse_decimal(_text(value))
+            return parse_decimal(value)
+        except ValueError:
+            who, who_zh = _who("events", rid)
+            self.add(
+                "DJ210",
+                *self.at(sheet, row, "quantity"),
+                f'the quantity of {who} is "{_text(value)}", which is not a number',
+                f"{who_zh}的数量“{_text(value)}”不是数字",
+                "write a plain number such as 2 or 1.5",
+                "请填写数字，如 2 或 1.5",
+            )
+            return None
+
+    def attributes(
+        self,
+        sheet: _Sheet,
+        row: int,
+        values: Sequence[object],
+        specs: Mapping[str, FieldSpec],
+        rid: str,
+    ) -> dict[str, AttributeValue]:
+        out: dict[str, AttributeValue] = {}
+        for index, name in sheet.extras:
+            raw = values[index]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            spec = specs.get(name)
+            if spec is None:
+                out[name] = _text(raw).strip()
+                continue
+            given: object
+            if isinstance(raw, dt.datetime) and raw.time() == dt.time():
+                given = raw.date()
+            elif isinstance(raw, bool) or (isinstance(raw, dt.date) and spec.type == "date"):
+                given = raw
+            else:
+                given = _text(raw)
+            try:
+                value = coerce(spec, given)
+            except FieldValueError as exc:
+                who, who_zh = _who(sheet.kind, rid)
+                self.add(
+                    "DJ210",
+                    *self.at(sheet, row, name),
+                    f"{who}: {exc.message}",
+                    f"{who_zh}：{exc.message_zh}",
+                    exc.hint,
+                )
+                continue
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def _who(kind: str, rid: str) -> tuple[str, str]:
+    word = {"organizations": "organization", "members": "member", "events": "event"}[kind]
+    if rid:
+        return f'{word} "{rid}"', f"{_WORD_ZH[kind]}“{rid}”"
+    return f"a {word} without id", f"一条没有编号的{_WORD_ZH[kind]}"
+
+
+def _find_sheet(workbook: Any, kind: str) -> Any | None:
+    names = {title.strip().lower(): title for title in workbook.sheetnames}
+    for wanted in SHEET_NAMES[kind]:
+        if wanted.lower() in names:
+            return workbook[names[wanted.lower()]]
+    return None
+
+
+def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
+    worksheet = _find_sheet(workbook, kind)
+    if worksheet is None:
+        titles = list(workbook.sheetnames)
+        close = did_you_mean(kind, titles)
+        also = f' (is "{close}" meant to be "{kind}"?)' if close else ""
+        also_zh = f"（“{close}”是否应为“{kind}”？）" if close else ""
+        wanted = " or ".join(f'"{n}"' for n in SHEET_NAMES[kind])
+        wanted_zh = "或".join(f"“{n}”" for n in SHEET_NAMES[kind])
+        reader.add(
+            "DJ211",
+            None,
+            None,
+            None,
+            f"the workbook has no sheet named {wanted}; its sheets are: " + ", ".join(titles),
+            f"工作簿中没有名为{wanted_zh}的工作表；现有工作表：" + "、".join(titles),
+            f'add a sheet named "{kind}" with the columns '
+            + ", ".join(CSV_COLUMNS[kind])
+            + f" (a header row alone is fine when there is no data){also}",
+            f"请添加名为“{kind}”的工作表，第一行为列名："
+            + ", ".join(CSV_COLUMNS[kind])
+            + f"（没有数据时只留第一行列名即可）{also_zh}",
+        )
+        return None
+    title = str(worksheet.title)
+    rows = worksheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    core = CSV_COLUMNS[kind]
+    if header is None or not any(_text(h).strip() for h in header):
+        reader.add(
+            "DJ214",
+            title,
+            1,
+            1,
+            f'the sheet "{title}" is empty; its first row must name the columns',
+            f"工作表“{title}”是空的；第一行应为列名",
+            "columns: " + ", ".join(core),
+            "列名：" + ", ".join(core),
+        )
+        return None
+    names = [_text(h).strip() for h in header]
+    while names and not names[-1]:
+        names.pop()
+    cells: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    extras: list[tuple[int, str]] = []
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        key = name.lower() if name.lower() in core else name
+        if key in columns:
+            reader.add(
+                "DJ217",
+                title,
+                1,
+                index + 1,
+                f'the sheet "{title}" has two columns named "{name}"',
+                f"工作表“{title}”中有两列都叫“{name}”",
+                "rename or delete one of them",
+                "请改名或删除其中一列",
+            )
+            continue
+        columns[key] = index + 1
+        if key in core:
+            cells[key] = index
+        else:
+            extras.append((index, key))
+    missing = [f for f in _REQUIRED[kind] if f not in cells]
+    if kind == "events" and "member" not in cells and "organization" not in cells:
+        missing.append("member")
+    for field in missing:
+        close = did_you_mean(field, [n for _, n in extras])
+        also = f' (is "{close}" meant to be "{field}"?)' if close else ""
+        also_zh = f"（“{close}”是否应为“{field}”？）" if close else ""
+        reader.add(
+            "DJ211",
+            title,
+            1,
+            1,
+            f'the sheet "{title}" has no "{field}" column; the first row must name the columns',
+            f"工作表“{title}”缺少“{field}”列（第一行应为列名）",
+            f'add a column named "{field}" to the first row{also}; the columns are: '
+            + ", ".join(core),
+            f"请在第一行加上“{field}”列{also_zh}；列名为：" + ", ".join(core),
+        )
+    if missing:
+        return None
+    width = len(names)
+    for field in core:
+        cells.setdefault(field, width)
+    return _Sheet(kind, title, rows, width, cells, extras, columns)
+
+
+def _rows(reader: _Reader, sheet: _Sheet) -> Iterator[tuple[int, list[object]]]:
+    """(row number, values padded with one empty cell) for each row that is not blank."""
+    width = sheet.width
+    for number, raw in enumerate(sheet.rows, start=2):
+        values = list(raw)
+        if not any(v is not None and _text(v).strip() for v in values):
+            continue
+        for index in range(width, len(values)):
+            if values[index] is not None and _text(values[index]).strip():
+                shown = _text(values[index]).strip()
+                reader.add(
+                    "DJ214",
+                    sheet.title,
+                    number,
+                    index + 1,
+                    f'cell "{shown}" is in a column that has no name',
+                    f"单元格“{shown}”所在的列没有列名",
+                    "name the column in the first row, or clear the cell",
+                    "请在第一行填写列名，或清空这个单元格",
+                )
+        del values[width:]
+        values.extend([None] * (width + 1 - len(values)))
+        yield number, values
+
+
+def _split_roles(text: str) -> tuple[str, ...]:
+    unified = text.replace("；", ";").replace("|", ";")
+    return tuple(part for part in (p.strip() for p in unified.split(";")) if part)
+
+
+def _read_organizations(reader: _Reader, sheet: _Sheet) -> list[Organization]:
+    c = sheet.cells
+    records: list[Organization] = []
+    rows: list[int] = []
+    for number, values in _rows(reader, sheet):
+        rid = _text(values[c["id"]]).strip()
+        kind = _text(values[c["kind"]]).strip()
+        records.append(
+            Organization(
+                rid,
+                _text(values[c["name"]]).strip(),
+                _KIND_MAP.get(kind, kind),
+                _text(values[c["parent"]]).strip() or None,
+                _text(values[c["region"]]).strip() or None,
+                reader.attributes(sheet, number, values, reader.schema.organization, rid),
+            )
+        )
+        rows.append(number)
+    reader.locations.sections["organizations"] = (sheet, rows)
+    return records
+
+
+def _read_members(reader: _Reader, sheet: _Sheet) -> list[Member]:
+    c = sheet.cells
+    records: list[Member] = []
+    rows: list[int] = []
+    for number, values in _rows(reader, sheet):
+        rid = _text(values[c["id"]]).strip()
+        status = _text(values[c["status"]]).strip()
+        records.append(
+            Member(
+                rid,
+                _text(values[c["name"]]).strip(),
+                _text(values[c["organization"]]).strip(),
+                _MEMBER_STATUS_MAP.get(status, status) if status else "full",
+                reader.date(values[c["joined"]], sheet, number, "joined", rid),
+                reader.date(values[c["left"]], sheet, number, "left", rid),
+                _split_roles(_text(values[c["roles"]])),
+                reader.attributes(sheet, number, values, reader.schema.member, rid),
+            )
+        )
+        rows.append(number)
+    reader.locations.sections["members"] = (sheet, rows)
+    return records
+
+
+def _read_events(reader: _Reader, sheet: _Sheet) -> list[Event]:
+    c = sheet.cells
+    schemas = reader.schema.events
+    records: list[Event] = []
+    rows: list[int] = []
+    for number, values in _rows(reader, sheet):
+        rid = _text(values[c["id"]]).strip()
+        raw_date = values[c["date"]]
+        date = reader.date(raw_date, sheet, number, "date", rid)
+        if date is None:
+            if raw_date is None or not _text(raw_date).strip():
+                who, who_zh = _who("events", rid)
+                reader.add(
+                    "DJ211",
+                    *reader.at(sheet, number, "date"),
+                    f"{who} has no date",
+                    f"{who_zh}没有填写日期",
+                    _DATE_HINT,
+                    _DATE_HINT_ZH,
+                )
+            continue  # an event without a date cannot be kept; its problem is reported
+        status = _text(values[c["status"]]).strip()
+        etype = _text(values[c["type"]]).strip()
+        records.append(
+            Event(
+                rid,
+                etype,
+                date,
+                _text(values[c["member"]]).strip() or None,
+                _text(values[c["organization"]]).strip() or None,
+                reader.date(values[c["end"]], sheet, number, "end", rid),
+                reader.quantity(values[c["quantity"]], sheet, number, rid),
+                _REVIEW_STATUS_MAP.get(status, status) if status else "approved",
+                reader.attributes(sheet, number, values, schemas.get(etype, {}), rid),
+            )
+        )
+        rows.append(number)
+    reader.locations.sections["events"] = (sheet, rows)
+    return records
+
+
+def _in_sheet(problem: Problem, shown: str) -> Problem:
+    """A problem the record checks located by row and column, named by its cell."""
+    if isinstance(problem, SheetProblem) or problem.file != shown or problem.line is None:
+        return problem
+    sheet = (problem.path or "").split(".", 1)[0]
+    values = attrs.asdict(problem, recurse=False)
+    values["path"] = f"{sheet_ref(sheet)}!{column_letter(problem.column or 1)}{problem.line}"
+    return SheetProblem(**values)
+
+
+def load_xlsx_dataset(
+    path: str | os.PathLike[str], schema: DataSchema | None = None, lang: Language = "en"
+) -> Dataset:
+    """Load organizations, members and events from an .xlsx workbook.
+
+    The sheets are shaped like the CSV files (docs/data-format.md); date cells and date
+    text both work.  Raises :class:`ProblemsFound` with every problem, each located as
+    ``FILE:SHEET!CELL``.
+    """
+    shown = os.fspath(path)
+    openpyxl = openpyxl_module(lang)
+    reader = _Reader(shown, schema if schema is not None else DataSchema())
+    if not Path(shown).is_file():
+        reader.add(
+            "DJ219",
+            None,
+            None,
+            None,
+            f"the data file {shown} does not exist",
+            f"数据文件 {shown} 不存在",
+            "check the path and the file name",
+            "请检查路径和文件名",
+        )
+        raise ProblemsFound(reader.problems)
+    try:
+        workbook = openpyxl.load_workbook(shown, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        reader.add(
+            "DJ214",
+            None,
+            None,
+            None,
+            f"{shown} is not an Excel workbook (.xlsx) that can be read: {type(exc).__name__}",
+            f"{shown} 不是可以读取的 Excel 工作簿（.xlsx）",
+            "save it again from Excel or WPS as .xlsx (an old .xls file must be saved as .xlsx)",
+            "请用 Excel 或 WPS 重新另存为 .xlsx 格式（旧的 .xls 文件须另存为 .xlsx）",
+        )
+        raise ProblemsFound(reader.problems) from None
+    try:
+        sheets = {kind: _open_sheet(reader, workbook, kind) for kind in SHEET_NAMES}
+        if any(sheet is None for sheet in sheets.values()):
+            raise ProblemsFound(reader.problems)
+        organizations = _read_organizations(reader, _must(sheets["organizations"]))
+        members = _read_members(reader, _must(sheets["members"]))
+        events = _read_events(reader, _must(sheets["events"]))
+    finally:
+        workbook.close()
+    checked = check_records(organizations, members, events, reader.locations)
+    problems = reader.problems + [_in_sheet(p, shown) for p in checked]
+    if problems:
+        raise ProblemsFound(problems)
+    return Dataset(
+        organizations={o.id: o for o in organizations},
+        members={m.id: m for m in members},
+        events=tuple(events),
+        source=shown,
+    )
+
+
+def _must(sheet: _Sheet | None) -> _Sheet:
+    assert sheet is not None
+    return sheet
+
+
+def _data_cell(value: object) -> object:
+    if isinstance(value, tuple):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def dump_xlsx_dataset(dataset: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write a dataset as a workbook :func:`load_xlsx_dataset` reads back: the sheets
+    organizations, members and events, core columns first, then the attributes (sorted),
+    records in id order; dates as date cells, numbers exact."""
+    book = Book()
+    sections: tuple[tuple[str, Sequence[Organization | Member | Event]], ...] = (
+        ("organizations", sorted(dataset.organizations.values(), key=lambda r: r.id)),
+        ("members", sorted(dataset.members.values(), key=lambda r: r.id)),
+        ("events", sorted(dataset.events, key=lambda r: r.id)),
+    )
+    for section, records in sections:
+        core = CSV_COLUMNS[section]
+        names = sorted({name for record in records for name in record.attributes})
+        sheet = book.sheet(section, [*core, *names], "B2", (12, 16))
+        for record in records:
+            attributes = record.attributes
+            sheet.append(
+                [
+                    *(_data_cell(getattr(record, field)) for field in core),
+                    *(_data_cell(attributes.get(name)) for name in names),
+                ]
+            )
+    Path(path).write_bytes(book.save())
