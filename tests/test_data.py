@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import random
 import re
@@ -16,8 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dangjian_rules
+from dangjian_rules.cli import main
 from dangjian_rules.errors import Problem, ProblemsFound, UsageError
-from dangjian_rules.io import csv_reader, data, json_reader, load
+from dangjian_rules.io import csv_reader, data, json_reader, load, xlsx_data
 from dangjian_rules.io.data import (
     DATA_PROBLEM_CODES,
     Location,
@@ -29,9 +32,14 @@ from dangjian_rules.io.data import (
     load_json_dataset,
     validate_records,
 )
-from dangjian_rules.model import validate
-from dangjian_rules.model.fields import DataSchema, FieldSpec
+from dangjian_rules.io.xlsx_data import dump_xlsx_dataset
+from dangjian_rules.model import fields, validate
+from dangjian_rules.model.fields import DataSchema, FieldSpec, mistyped_attributes
+from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
+from dangjian_rules.model.result import dumps
+from dangjian_rules.ruleset.compiled import Ruleset
+from dangjian_rules.ruleset.loader import load_ruleset, load_rulesets
 
 ORGS = (
     "id,name,kind,parent,region\n"
@@ -517,7 +525,7 @@ def test_many_problems_in_one_run(tmp_path: Path) -> None:
 
 def test_every_code_is_listed() -> None:
     """Every code the loaders and the record checks raise is listed, and nothing else."""
-    modules = (data, load, csv_reader, json_reader, validate)
+    modules = (data, load, csv_reader, json_reader, xlsx_data, validate, fields)
     texts = [Path(m.__file__ or "").read_text(encoding="utf-8") for m in modules]
     # the list itself does not count as a use
     texts = [re.sub(r"DATA_PROBLEM_CODES[^=\n]*= \{.*?\n\}", "", t, flags=re.S) for t in texts]
@@ -781,3 +789,89 @@ def test_fingerprint_ignores_order(ds: Dataset, rnd: random.Random) -> None:
         rnd.shuffle(records)
     shuffled = Dataset.build(orgs, members, events)
     assert shuffled.fingerprint == ds.fingerprint
+
+
+# -- the public load_dataset: the loader plugins, and the schema never silently different ----
+
+SAMPLES = [
+    ("examples/sanmenxia-2015", "2015", ["rulesets/lushi", "rulesets/lingbao", "rulesets/mianchi"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/hubin/tiers.toml", "rulesets/lingbao"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/kaifaqu"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/yima"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/national"]),
+]
+
+
+def _run_json(path: str, period: str, evaluated: list[Ruleset], typed: bool) -> str:
+    dataset = dangjian_rules.load_dataset(path, rulesets=evaluated if typed else ())
+    run = dangjian_rules.evaluate(evaluated, dataset, Period.parse(period), with_trace=False)
+    return dumps(run, with_trace=False)
+
+
+@pytest.mark.parametrize(("path", "period", "ruleset_paths"), SAMPLES)
+def test_load_dataset_with_and_without_rulesets(
+    path: str, period: str, ruleset_paths: list[str]
+) -> None:
+    """Without the rulesets' fields the results are the same, or DJ220 says why they
+    cannot be; with them, the results are the command line's."""
+    rulesets = load_rulesets(ruleset_paths)
+    typed = _run_json(path, period, rulesets, typed=True)
+    cli = io.StringIO()
+    args = ["evaluate", "-d", path, "-p", period, "--summary", "--format", "json"]
+    for ruleset_path in ruleset_paths:
+        args += ["-r", ruleset_path]
+    assert main(args, out=cli) == 0
+    assert cli.getvalue() == typed + "\n"
+    try:
+        untyped = _run_json(path, period, rulesets, typed=False)
+    except ProblemsFound as exc:
+        assert {p.code for p in exc.problems} == {"DJ220"}
+        assert all(p.file == path for p in exc.problems)
+    else:
+        assert untyped == typed
+
+
+def test_untyped_mianchi_is_reported_not_evaluated() -> None:
+    """The 渑池 sample loaded without the card: late dues would read as text, so evaluating
+    reports the fields instead of grading M00001 合格 rather than 优秀."""
+    rulesets = load_rulesets(["rulesets/mianchi"])
+    typed = dangjian_rules.load_dataset("examples/mianchi-2015", rulesets=rulesets)
+    run = dangjian_rules.evaluate(rulesets, typed, Period.parse("2015"), with_trace=False)
+    first = next(r for r in run.results if r.subject.id == "M00001")
+    assert (first.score, first.grade) == (Decimal("95.05"), "优秀")
+    untyped = dangjian_rules.load_dataset("examples/mianchi-2015")
+    with pytest.raises(ProblemsFound) as caught:
+        dangjian_rules.evaluate(rulesets, untyped, Period.parse("2015"))
+    messages = [p.message for p in caught.value.problems]
+    assert any('"late" of events of type "dues" is declared boolean' in m for m in messages)
+    assert all(p.message_zh and p.hint for p in caught.value.problems)
+
+
+def test_load_dataset_reads_a_workbook(tmp_path: Path) -> None:
+    """An .xlsx path goes through the loader plugins like the command line's --data."""
+    card = load_ruleset("docs/examples/small-card.toml")
+    data = dangjian_rules.load_dataset("docs/examples/small-data.json", rulesets=card)
+    book = tmp_path / "data.xlsx"
+    dump_xlsx_dataset(data, book)
+    assert dangjian_rules.load_dataset(book, rulesets=card).fingerprint == data.fingerprint
+    with pytest.raises(ProblemsFound) as caught:
+        dangjian_rules.load_dataset(tmp_path / "data.txt")
+    assert [p.code for p in caught.value.problems] == ["DJ211"]
+
+
+def test_mistyped_attributes_in_memory() -> None:
+    """A dataset built in memory is checked the same way: a text where a number is declared."""
+    schema = DataSchema(events={"meeting": {"hours": FieldSpec("hours", "decimal")}})
+    good = _meeting_dataset(Decimal("2"))
+    assert mistyped_attributes(good, schema) == []
+    bad = _meeting_dataset("2")
+    (problem,) = mistyped_attributes(bad, schema)
+    assert problem.code == "DJ220" and '"E1"' in problem.message and problem.file is None
+
+
+def _meeting_dataset(hours: AttributeValue) -> Dataset:
+    return Dataset.build(
+        [Organization("B1", "支部", "branch")],
+        [Member("M1", "张三", "B1")],
+        [Event("E1", "meeting", dt.date(2015, 3, 1), "M1", attributes={"hours": hours})],
+    )

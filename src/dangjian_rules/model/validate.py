@@ -57,6 +57,7 @@ DATA_PROBLEM_CODES: dict[str, str] = {
     "DJ217": "duplicate column or key",
     "DJ218": "negative quantity",
     "DJ219": "file not found",
+    "DJ220": "declared field holds a value of another type",
 }
 
 _KINDS = frozenset(ORGANIZATION_KINDS)
