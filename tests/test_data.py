@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 
 import dangjian_rules
 from dangjian_rules.cli import main
+from dangjian_rules.convert import records as record_builder
 from dangjian_rules.errors import Problem, ProblemsFound, UsageError
-from dangjian_rules.io import csv_reader, data, json_reader, load, xlsx_data
+from dangjian_rules.io import csv_reader, data, json_reader, xlsx_data
+from dangjian_rules.io import load as data_load
 from dangjian_rules.io.data import (
     DATA_PROBLEM_CODES,
     Location,
@@ -525,7 +527,16 @@ def test_many_problems_in_one_run(tmp_path: Path) -> None:
 
 def test_every_code_is_listed() -> None:
     """Every code the loaders and the record checks raise is listed, and nothing else."""
-    modules = (data, load, csv_reader, json_reader, xlsx_data, validate, fields)
+    modules = (
+        data,
+        data_load,
+        csv_reader,
+        json_reader,
+        xlsx_data,
+        record_builder,
+        validate,
+        fields,
+    )
     texts = [Path(m.__file__ or "").read_text(encoding="utf-8") for m in modules]
     # the list itself does not count as a use
     texts = [re.sub(r"DATA_PROBLEM_CODES[^=\n]*= \{.*?\n\}", "", t, flags=re.S) for t in texts]
@@ -875,3 +886,65 @@ def _meeting_dataset(hours: AttributeValue) -> Dataset:
         [Member("M1", "张三", "B1")],
         [Event("E1", "meeting", dt.date(2015, 3, 1), "M1", attributes={"hours": hours})],
     )
+
+
+# -- the CSV reader's fast path and the one record builder agree --------------------------
+
+_CELL_TEXT = st.sampled_from(["", " ", "x", "党支部", "branch", "预备", "full", "通过", "退回"])
+_DATE_TEXT = st.sampled_from(["", "2015-03-01", "2015/3/1", " 2015.12.31 ", "2015-02-30", "三月"])
+_NUMBER_TEXT = st.sampled_from(["", "2", "1.50", " -3 ", "two", "1e3", "NaN"])
+_BOOL_TEXT = st.sampled_from(["", "true", "否", "maybe"])
+_EVENT_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["E1", " E2 ", ""]),
+        "type": st.sampled_from(["meeting", "dues", ""]),
+        "member": st.sampled_from(["M1", ""]),
+        "organization": st.sampled_from(["B1", ""]),
+        "date": _DATE_TEXT,
+        "end": _DATE_TEXT,
+        "quantity": _NUMBER_TEXT,
+        "status": _CELL_TEXT,
+        "late": _BOOL_TEXT,
+        "note": _CELL_TEXT,
+    }
+)
+_DIFF_SCHEMA = DataSchema(
+    member={"level": FieldSpec("level", "integer")},
+    events={"dues": {"late": FieldSpec("late", "boolean")}},
+)
+
+
+def _built_by_builder(rows: list[dict[str, str]], line: int = 2) -> tuple[list[Event], list[str]]:
+    reports: list[str] = []
+
+    def report(at: int, field: str, code: str, *_: object) -> None:
+        reports.append(f"{at}:{field}:{code}")
+
+    builder: record_builder.RecordBuilder[int] = record_builder.RecordBuilder(_DIFF_SCHEMA, report)
+    built = [builder.event(line + i, row) for i, row in enumerate(rows)]
+    return [e for e in built if e is not None], reports
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EVENT_ROW, min_size=1, max_size=4))
+def test_csv_events_are_what_the_record_builder_makes(rows: list[dict[str, str]]) -> None:
+    """Differential: the hot CSV path and RecordBuilder give the same events and report the
+    same fields with the same codes, for every row (aliases, bad dates, numbers, typed
+    fields, blanks)."""
+    expected, reported = _built_by_builder(rows)
+    header = list(rows[0])
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "organizations.csv").write_text(ORGS, encoding="utf-8")
+        (base / "members.csv").write_text("id,name,organization\nM1,张三,B1\n", encoding="utf-8")
+        lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
+        (base / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        load = data_load.LoadState(_DIFF_SCHEMA, None)
+        events = csv_reader._read_events_csv(load, base / "events.csv")
+    column = {name: number for number, name in enumerate(header, start=1)}
+    found = [
+        f"{p.line}:{next(n for n, c in column.items() if c == p.column)}:{p.code}"
+        for p in load.problems
+    ]
+    assert events == expected
+    assert sorted(found) == sorted(r.replace(":attributes.", ":") for r in reported)

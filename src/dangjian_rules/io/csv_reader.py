@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -13,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.convert.records import split_roles
 from dangjian_rules.errors import ProblemsFound, did_you_mean
 from dangjian_rules.io.load import (
     CSV_COLUMNS,
@@ -21,13 +21,10 @@ from dangjian_rules.io.load import (
     REQUIRED_FIELDS,
     LoadState,
     bulk_loading,
-    split_roles,
 )
 from dangjian_rules.model.fields import (
     DataSchema,
     FieldSpec,
-    FieldValueError,
-    coerce,
 )
 from dangjian_rules.model.records import (
     KIND_OF,
@@ -61,6 +58,10 @@ class _Table:
 
     def at(self, line: int, field: str | None = None) -> Location:
         return Location(self.file, line, self.columns.get(field, 1) if field else 1)
+
+    def at_line(self, line: int) -> Callable[[str], Location]:
+        """Where each field of the row at ``line`` is (for the record builder)."""
+        return partial(self.at, line)
 
     def record_location(self, lines: Sequence[int]) -> Callable[[int], Location]:
         def make(index: int) -> Location:
@@ -254,7 +255,8 @@ def _read_members_csv(load: LoadState, path: Path) -> list[Member]:
         c[f] for f in CSV_COLUMNS["members"]
     )
     extras = _csv_attributes(table, load.schema.member)
-    dates = load.dates
+    build = load.builder
+    dates = build.dates
     records: list[Member] = []
     lines: list[int] = []
     for line, row in _rows(load, table, "members"):
@@ -262,13 +264,19 @@ def _read_members_csv(load: LoadState, path: Path) -> list[Member]:
         status = row[i_status].strip()
         text = row[i_joined]
         joined = (
-            (dates.get(text) or _csv_date(load, table, line, text, "members", rid, "joined"))
+            (
+                dates.get(text)
+                or build.date(table.at_line(line), "members", rid, "joined", text, False)
+            )
             if text
             else None
         )
         text = row[i_left]
         left = (
-            (dates.get(text) or _csv_date(load, table, line, text, "members", rid, "left"))
+            (
+                dates.get(text)
+                or build.date(table.at_line(line), "members", rid, "left", text, False)
+            )
             if text
             else None
         )
@@ -290,12 +298,6 @@ def _read_members_csv(load: LoadState, path: Path) -> list[Member]:
     return records
 
 
-def _csv_date(
-    load: LoadState, table: _Table, line: int, text: str, kind: str, rid: str, field: str
-) -> dt.date | None:
-    return load.date(text, partial(table.at, line, field), kind, rid, field)
-
-
 def _read_events_csv(load: LoadState, path: Path) -> list[Event]:
     table = _open_table(load, path, "events")
     if table is None:
@@ -307,8 +309,9 @@ def _read_events_csv(load: LoadState, path: Path) -> list[Event]:
     )
     schemas = load.schema.events
     extras_by_type: dict[str, list[tuple[int, str, FieldSpec | None]]] = {}
-    dates = load.dates
-    decimals = load.decimals
+    build = load.builder
+    dates = build.dates
+    decimals = build.decimals
     records: list[Event] = []
     lines: list[int] = []
     for line, row in _rows(load, table, "events"):
@@ -316,14 +319,12 @@ def _read_events_csv(load: LoadState, path: Path) -> list[Event]:
         text = row[i_date]
         date = dates.get(text)
         if date is None:
-            date = _csv_date(load, table, line, text, "events", rid, "date")
+            date = build.date(table.at_line(line), "events", rid, "date", text, True)
             if date is None:
-                if not text.strip():
-                    load.missing_date(table.at(line, "date"), "events", rid, "date")
                 continue  # an event without a date cannot be kept; its problem is reported
         text = row[i_end]
         end = (
-            (dates.get(text) or _csv_date(load, table, line, text, "events", rid, "end"))
+            (dates.get(text) or build.date(table.at_line(line), "events", rid, "end", text, False))
             if text
             else None
         )
@@ -331,10 +332,8 @@ def _read_events_csv(load: LoadState, path: Path) -> list[Event]:
         quantity = None
         if text:
             quantity = decimals.get(text)
-            if quantity is None and text.strip():
-                quantity = load.quantity(text, partial(table.at, line, "quantity"), rid)
-                if quantity is not None:
-                    decimals[text] = quantity
+            if quantity is None:
+                quantity = build.quantity(table.at_line(line), rid, text)
         status = row[i_status].strip()
         etype = row[i_type].strip()
         extras = extras_by_type.get(etype)
@@ -379,11 +378,7 @@ def _row_attributes(
         if spec is None:
             attributes[name] = text
             continue
-        try:
-            value = coerce(spec, text)
-        except FieldValueError as exc:
-            load.bad_attribute(exc, spec, text, table.at(line, name), kind, rid)
-            continue
+        value = load.builder.attribute(table.at_line(line), kind, rid, name, spec, text)
         if value is not None:
             attributes[name] = value
     return attributes

@@ -3,48 +3,32 @@
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import itertools
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from dangjian_rules.convert.records import value_type
 from dangjian_rules.errors import ProblemsFound, suggestion
 from dangjian_rules.io.load import (
-    JSON_CORE,
     SECTIONS,
     LoadState,
+    Where,
     bulk_loading,
-    split_roles,
 )
 from dangjian_rules.model.fields import (
     DataSchema,
-    FieldSpec,
-    FieldValueError,
-    coerce,
 )
 from dangjian_rules.model.records import (
-    KIND_OF,
-    MEMBER_STATUS_OF,
-    REVIEW_STATUS_OF,
-    AttributeValue,
     Dataset,
-    Event,
-    Member,
-    Organization,
 )
 from dangjian_rules.model.validate import (
-    FIELD_LABEL_EN,
-    FIELD_LABEL_ZH,
-    RECORD_WORD,
-    RECORD_WORD_ZH,
     Location,
-    record_name,
 )
 
 _T = TypeVar("_T")
@@ -68,16 +52,6 @@ _JSON_ERRORS_ZH = {
 }
 _JSON_HINT = "check for a missing or extra comma, quote or bracket near this place"
 _JSON_HINT_ZH = "请检查这里附近是否缺少或多了逗号、引号或括号"
-_JSON_TYPES = {
-    dict: "an object",
-    list: "a list",
-    str: "text",
-    int: "a number",
-    Decimal: "a number",
-    float: "a number",
-    bool: "true/false",
-    type(None): "null",
-}
 
 
 class _JsonSyntax(Exception):
@@ -258,192 +232,14 @@ def _top_level_problem(
         load.add(
             "DJ214",
             doc.at(value_at, name),
-            f'"{name}" must be a list of records [...], not {_json_type(value)}',
+            f'"{name}" must be a list of records [...], not {value_type(value)}',
             f"“{name}”应为记录的列表 [...]",
             f'write "{name}": [{{...}}, {{...}}]',
             f'请写成 "{name}": [{{...}}, {{...}}]',
         )
 
 
-def _json_type(value: object) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
 _JKey = tuple[str, int]  # section, index in its JSON list
-
-
-def _jwhere(doc: _JsonDocument, key: _JKey, field: str) -> Location:
-    return doc.field(key[0], key[1], field)
-
-
-def _jtext(
-    load: LoadState, doc: _JsonDocument, key: _JKey, rid: str, field: str, value: object
-) -> str | None:
-    """A text field whose JSON value is not a string: null, or a problem."""
-    if value is None:
-        return None
-    if field == "id":
-        who, who_zh = f"this {RECORD_WORD[key[0]]}", f"这条{RECORD_WORD_ZH[key[0]]}"
-    else:
-        who, who_zh = record_name(key[0], rid)
-    label_zh = FIELD_LABEL_ZH.get(field, field)
-    load.add(
-        "DJ210",
-        _jwhere(doc, key, field),
-        f"the {FIELD_LABEL_EN.get(field, field)} of {who} must be text in quotes, not {_json_type(value)}",
-        f"{who_zh}的{label_zh}应为带引号的文字",
-        f'write "{field}": "..."',
-        f'请写成 "{field}": "..."',
-    )
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return str(value)  # keeps references to this id from being reported too
-    return None
-
-
-def _jdate(
-    load: LoadState,
-    doc: _JsonDocument,
-    key: _JKey,
-    rid: str,
-    field: str,
-    value: object,
-    required: bool,
-) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            load.missing_date(_jwhere(doc, key, field), key[0], rid, field)
-        return None
-    if not isinstance(value, str):
-        who, who_zh = record_name(key[0], rid)
-        load.add(
-            "DJ207",
-            _jwhere(doc, key, field),
-            f"the {FIELD_LABEL_EN.get(field, field)} of {who} must be a date in quotes, not {_json_type(value)}",
-            f"{who_zh}的{FIELD_LABEL_ZH.get(field, field)}应为带引号的日期",
-            'write dates as "2015-03-01"',
-            '日期请写成 "2015-03-01"',
-        )
-        return None
-    return load.date(value, partial(_jwhere, doc, key, field), key[0], rid, field)
-
-
-def _jattributes(
-    load: LoadState,
-    doc: _JsonDocument,
-    key: _JKey,
-    rid: str,
-    record: dict[str, Any],
-    specs: Mapping[str, FieldSpec],
-) -> dict[str, AttributeValue]:
-    """Attributes from the ``attributes`` object and from keys that are not core fields."""
-    nested = record.get("attributes")
-    if record.keys() <= JSON_CORE[key[0]]:
-        if not nested:
-            return {}
-        if type(nested) is dict:
-            fast = _plain_attributes(nested, specs)
-            if fast is not None:
-                return fast
-    return _jattributes_slow(load, doc, key, rid, record, specs)
-
-
-def _plain_attributes(
-    nested: dict[str, Any], specs: Mapping[str, FieldSpec]
-) -> dict[str, AttributeValue] | None:
-    """The common case quickly; None when anything needs a closer look (and a report)."""
-    attributes: dict[str, AttributeValue] = {}
-    for name, value in nested.items():
-        if value is None:
-            continue
-        spec = specs.get(name)
-        if spec is not None:
-            try:
-                typed = coerce(spec, value)
-            except FieldValueError:
-                return None
-            if typed is not None:
-                attributes[name] = typed
-            continue
-        kind = type(value)
-        if kind is str:
-            text = value.strip()
-            if text:
-                attributes[name] = text
-        elif kind is int or kind is Decimal or kind is bool:
-            attributes[name] = value
-        else:
-            return None
-    return attributes
-
-
-def _jattributes_slow(
-    load: LoadState,
-    doc: _JsonDocument,
-    key: _JKey,
-    rid: str,
-    record: dict[str, Any],
-    specs: Mapping[str, FieldSpec],
-) -> dict[str, AttributeValue]:
-    nested = record.get("attributes")
-    extra = record.keys() - JSON_CORE[key[0]]
-    if nested is None and not extra:
-        return {}
-    pairs: list[tuple[str, str, object]] = []
-    if isinstance(nested, dict):
-        pairs.extend((f"attributes.{k}", k, v) for k, v in nested.items())
-    elif nested is not None:
-        who, who_zh = record_name(key[0], rid)
-        load.add(
-            "DJ210",
-            _jwhere(doc, key, "attributes"),
-            f"the attributes of {who} must be an object {{...}}, not {_json_type(nested)}",
-            f"{who_zh}的附加字段（attributes）应为一个对象 {{...}}",
-            'write "attributes": {"name": value, ...}',
-            '请写成 "attributes": {"字段名": 值, ...}',
-        )
-    pairs.extend((k, k, record[k]) for k in sorted(extra))
-    attributes: dict[str, AttributeValue] = {}
-    seen: set[str] = set()
-    for path, name, value in pairs:
-        if name in seen:
-            load.add(
-                "DJ217",
-                _jwhere(doc, key, path),
-                f'attribute "{name}" is given twice, inside and outside "attributes"',
-                f"附加字段“{name}”在 attributes 内外各写了一次",
-                "keep only one of them",
-                "请只保留一个",
-            )
-            continue
-        seen.add(name)
-        if value is None:
-            continue
-        spec = specs.get(name)
-        if spec is not None:
-            try:
-                typed = coerce(spec, value)
-            except FieldValueError as exc:
-                load.bad_attribute(exc, spec, value, _jwhere(doc, key, path), key[0], rid)
-                continue
-            if typed is not None:
-                attributes[name] = typed
-        elif isinstance(value, str):
-            if value.strip():
-                attributes[name] = value.strip()
-        elif isinstance(value, (bool, int, Decimal)):
-            attributes[name] = value
-        else:
-            who, who_zh = record_name(key[0], rid)
-            load.add(
-                "DJ210",
-                _jwhere(doc, key, path),
-                f'attribute "{name}" of {who} must be one value (text, a number or true/false), '
-                f"not {_json_type(value)}",
-                f"{who_zh}的附加字段“{name}”只能是一个值（文字、数字或 true/false）",
-                "write a single value",
-                "请只写一个值",
-            )
-    return attributes
 
 
 def _not_object(load: LoadState, doc: _JsonDocument, key: _JKey, value: object) -> None:
@@ -451,7 +247,7 @@ def _not_object(load: LoadState, doc: _JsonDocument, key: _JKey, value: object) 
     load.add(
         "DJ214",
         doc.at(doc.offsets(section)[index], f"{section}[{index}]"),
-        f"each entry of {section} must be an object {{...}}, not {_json_type(value)}",
+        f"each entry of {section} must be an object {{...}}, not {value_type(value)}",
         f"{section} 中的每一项都应为一个对象 {{...}}",
         'write each record as {"id": "...", ...}',
         '每条记录请写成 {"id": "...", ...}',
@@ -460,36 +256,22 @@ def _not_object(load: LoadState, doc: _JsonDocument, key: _JKey, value: object) 
         load.incomplete.add(section)  # a lost organization or member makes references noisy
 
 
-def _jid(load: LoadState, doc: _JsonDocument, key: _JKey, value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    return _jtext(load, doc, key, "", "id", value) or ""
-
-
-def _jstr(
-    load: LoadState, doc: _JsonDocument, key: _JKey, rid: str, field: str, value: object
-) -> str | None:
-    """An optional text field: stripped, empty as None."""
-    if isinstance(value, str):
-        return value.strip() or None
-    return _jtext(load, doc, key, rid, field, value)
-
-
 def _json_records(
     load: LoadState,
     doc: _JsonDocument,
     section: str,
     items: list[object],
-    convert: Callable[[_JKey, dict[str, Any]], _T | None],
+    build: Callable[[Where, dict[str, Any]], _T | None],
 ) -> list[_T]:
+    """The records of one section, each built by the one record builder; its problems
+    are placed at the field's line and column in the document."""
     records: list[_T] = []
     positions: list[int] = []
     for index, value in enumerate(items):
-        key = (section, index)
         if type(value) is not dict:
-            _not_object(load, doc, key, value)
+            _not_object(load, doc, (section, index), value)
             continue
-        record = convert(key, value)
+        record = build(partial(doc.field, section, index), value)
         if record is not None:
             records.append(record)
             positions.append(index)
@@ -499,153 +281,6 @@ def _json_records(
 
     load.locations.add(section, positions, make)
     return records
-
-
-def _json_organizations(
-    load: LoadState, doc: _JsonDocument, items: list[object]
-) -> list[Organization]:
-    specs = load.schema.organization
-
-    def convert(key: _JKey, r: dict[str, Any]) -> Organization:
-        rid = _jid(load, doc, key, r.get("id"))
-        kind = _jstr(load, doc, key, rid, "kind", r.get("kind")) or ""
-        return Organization(
-            rid,
-            _jstr(load, doc, key, rid, "name", r.get("name")) or "",
-            KIND_OF.get(kind, kind),
-            _jstr(load, doc, key, rid, "parent", r.get("parent")),
-            _jstr(load, doc, key, rid, "region", r.get("region")),
-            _jattributes(load, doc, key, rid, r, specs),
-        )
-
-    return _json_records(load, doc, "organizations", items, convert)
-
-
-def _json_members(load: LoadState, doc: _JsonDocument, items: list[object]) -> list[Member]:
-    specs = load.schema.member
-
-    def convert(key: _JKey, r: dict[str, Any]) -> Member:
-        rid = _jid(load, doc, key, r.get("id"))
-        status = _jstr(load, doc, key, rid, "status", r.get("status"))
-        return Member(
-            rid,
-            _jstr(load, doc, key, rid, "name", r.get("name")) or "",
-            _jstr(load, doc, key, rid, "organization", r.get("organization")) or "",
-            MEMBER_STATUS_OF.get(status, status) if status else "full",
-            _jdate(load, doc, key, rid, "joined", r.get("joined"), required=False),
-            _jdate(load, doc, key, rid, "left", r.get("left"), required=False),
-            _jroles(load, doc, key, rid, r.get("roles")),
-            _jattributes(load, doc, key, rid, r, specs),
-        )
-
-    return _json_records(load, doc, "members", items, convert)
-
-
-def _jroles(
-    load: LoadState, doc: _JsonDocument, key: _JKey, rid: str, value: object
-) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return split_roles(value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(v.strip() for v in value if v.strip())
-    who, who_zh = record_name(key[0], rid)
-    load.add(
-        "DJ210",
-        _jwhere(doc, key, "roles"),
-        f"the roles of {who} must be a list of text, not {_json_type(value)}",
-        f"{who_zh}的职务应为文字列表",
-        'write "roles": ["书记", "委员"]',
-        '请写成 "roles": ["书记", "委员"]',
-    )
-    return ()
-
-
-def _json_events(load: LoadState, doc: _JsonDocument, items: list[object]) -> list[Event]:
-    schemas = load.schema.events
-    dates = load.dates
-    no_specs: Mapping[str, FieldSpec] = {}
-
-    def convert(key: _JKey, r: dict[str, Any]) -> Event | None:
-        get = r.get
-        value = get("id")
-        rid = value.strip() if type(value) is str else _jid(load, doc, key, value)
-        value = get("date")
-        date = dates.get(value) if type(value) is str else None
-        if date is None:
-            date = _jdate(load, doc, key, rid, "date", value, required=True)
-            if date is None:
-                return None  # an event without a date cannot be kept; its problem is reported
-        value = get("end")
-        end = None
-        if value is not None:
-            end = dates.get(value) if type(value) is str else None
-            if end is None:
-                end = _jdate(load, doc, key, rid, "end", value, required=False)
-        value = get("type")
-        etype = value.strip() if type(value) is str else _jtext(load, doc, key, rid, "type", value)
-        etype = etype or ""
-        value = get("status")
-        if value is None:
-            status = "approved"
-        else:
-            status = _jstr(load, doc, key, rid, "status", value) or "approved"
-            status = REVIEW_STATUS_OF.get(status, status)
-        value = get("member")
-        if type(value) is str:
-            member = value.strip() or None
-        else:
-            member = None if value is None else _jstr(load, doc, key, rid, "member", value)
-        value = get("organization")
-        if type(value) is str:
-            organization = value.strip() or None
-        else:
-            organization = _jstr(load, doc, key, rid, "organization", value)
-        value = get("quantity")
-        quantity = None if value is None else _jquantity(load, doc, key, rid, value)
-        return Event(
-            rid,
-            etype,
-            date,
-            member,
-            organization,
-            end,
-            quantity,
-            status,
-            _jattributes(load, doc, key, rid, r, schemas.get(etype, no_specs)),
-        )
-
-    return _json_records(load, doc, "events", items, convert)
-
-
-def _jquantity(
-    load: LoadState, doc: _JsonDocument, key: _JKey, rid: str, value: object
-) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if type(value) is int:  # not bool, which is an int too
-        return Decimal(value)
-    if isinstance(value, str):
-        text = value
-        if not text.strip():
-            return None
-        found = load.decimals.get(text)
-        if found is None:
-            found = load.quantity(text, partial(_jwhere, doc, key, "quantity"), rid)
-            if found is not None:
-                load.decimals[text] = found
-        return found
-    who, who_zh = record_name("events", rid)
-    load.add(
-        "DJ210",
-        _jwhere(doc, key, "quantity"),
-        f"the quantity of {who} must be a number, not {_json_type(value)}",
-        f"{who_zh}的数量应为数字",
-        "write a plain number such as 2 or 1.5",
-        "请填写数字，如 2 或 1.5",
-    )
-    return None
 
 
 def load_json_dataset(
@@ -690,7 +325,11 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
             _JSON_HINT_ZH,
         )
         raise ProblemsFound(load.problems) from None
-    organizations = _json_organizations(load, doc, sections.get("organizations", []))
-    members = _json_members(load, doc, sections.get("members", []))
-    events = _json_events(load, doc, sections.get("events", []))
+    build = load.builder
+    get = sections.get
+    organizations = _json_records(
+        load, doc, "organizations", get("organizations", []), build.organization
+    )
+    members = _json_records(load, doc, "members", get("members", []), build.member)
+    events = _json_records(load, doc, "events", get("events", []), build.event)
     return load.finish(organizations, members, events, str(path))

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import datetime as dt
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path
 
-from dangjian_rules.errors import Problem, ProblemsFound, UsageError, suggestion
+from dangjian_rules.convert.records import CORE_COLUMNS, RecordBuilder
+from dangjian_rules.errors import Problem, ProblemsFound, UsageError
 from dangjian_rules.model.fields import (
     DataSchema,
-    FieldSpec,
-    FieldValueError,
-    parse_date,
-    parse_decimal,
 )
 from dangjian_rules.model.records import (
     Dataset,
@@ -27,39 +22,22 @@ from dangjian_rules.model.records import (
     Organization,
 )
 from dangjian_rules.model.validate import (
-    FIELD_LABEL_EN,
-    FIELD_LABEL_ZH,
     Location,
     RecordKey,
     check_loaded,
     dataset_from,
     located_problem,
-    record_name,
 )
 
 #: The core columns of each CSV file (and core keys of each JSON record), in file order.
-CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "organizations": ("id", "name", "kind", "parent", "region"),
-    "members": ("id", "name", "organization", "status", "joined", "left", "roles"),
-    "events": ("id", "type", "member", "organization", "date", "end", "quantity", "status"),
-}
+#: The core columns of each CSV file (and core keys of each JSON record), in file order.
+CSV_COLUMNS = CORE_COLUMNS
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "organizations": ("id", "name", "kind"),
     "members": ("id", "name", "organization"),
     "events": ("id", "type", "date"),
 }
 SECTIONS = ("organizations", "members", "events")
-JSON_CORE: dict[str, frozenset[str]] = {
-    kind: frozenset((*columns, "attributes")) for kind, columns in CSV_COLUMNS.items()
-}
-TYPE_HINT_ZH = {
-    "decimal": "请填写数字，如 2 或 1.5",
-    "integer": "请填写整数，如 3",
-    "boolean": "请填写 是 或 否（true/false）",
-    "date": "日期请写成 2015-03-01 的形式",
-}
-DATE_HINT = "write dates as 2015-03-01 (2015/3/1 also works)"
-DATE_HINT_ZH = "日期请写成 2015-03-01 或 2015/3/1 的形式"
 FOLDER_HINT = (
     "a data folder must hold organizations.csv, members.csv and events.csv "
     "(a file with only its header row is fine when there is no data)"
@@ -88,6 +66,10 @@ def bulk_loading() -> Iterator[None]:
 
 
 # -- locations, computed only when a problem needs one ----------------------------------
+
+
+#: Where a record's field is: the reader's locator, given the field name.
+Where = Callable[[str], Location]
 
 
 class RecordPlaces(Mapping[RecordKey, Location]):
@@ -126,8 +108,20 @@ class LoadState:
         self.problems: list[Problem] = []
         self.locations = RecordPlaces()
         self.incomplete: set[str] = set()
-        self.dates: dict[str, dt.date] = {}
-        self.decimals: dict[str, Decimal] = {}
+        #: the one record builder; its problems go where the reader's ``Where`` says
+        self.builder: RecordBuilder[Where] = RecordBuilder(self.schema, self._report)
+
+    def _report(
+        self,
+        where: Where,
+        field: str,
+        code: str,
+        message: str,
+        message_zh: str,
+        hint: str | None,
+        hint_zh: str | None,
+    ) -> None:
+        self.add(code, where(field), message, message_zh, hint, hint_zh)
 
     def add(
         self,
@@ -212,86 +206,6 @@ class LoadState:
             hint_zh,
         )
 
-    # -- values shared by both formats -------------------------------------------------
-
-    def date(
-        self, text: str, where: Callable[[], Location], kind: str, rid: str, field: str
-    ) -> dt.date | None:
-        """A date from text (cached: a year has few distinct dates); None after a problem,
-        or when the text is empty."""
-        found = self.dates.get(text)
-        if found is not None:
-            return found
-        cleaned = text.strip()
-        if not cleaned:
-            return None
-        try:
-            found = parse_date(cleaned)
-        except ValueError:
-            who, who_zh = record_name(kind, rid)
-            label_zh = FIELD_LABEL_ZH.get(field, field)
-            self.add(
-                "DJ207",
-                where(),
-                f'the {FIELD_LABEL_EN.get(field, field)} of {who} is "{cleaned}", which is not a valid date',
-                f"{who_zh}的{label_zh}“{cleaned}”不是有效的日期",
-                DATE_HINT,
-                DATE_HINT_ZH,
-            )
-            return None
-        self.dates[text] = found
-        return found
-
-    def missing_date(self, where: Location, kind: str, rid: str, field: str) -> None:
-        who, who_zh = record_name(kind, rid)
-        label_zh = FIELD_LABEL_ZH.get(field, field)
-        self.add(
-            "DJ211",
-            where,
-            f"{who} has no {field}",
-            f"{who_zh}没有填写{label_zh}",
-            DATE_HINT,
-            DATE_HINT_ZH,
-        )
-
-    def quantity(self, value: object, where: Callable[[], Location], rid: str) -> Decimal | None:
-        try:
-            return parse_decimal(value)
-        except ValueError:
-            who, who_zh = record_name("events", rid)
-            self.add(
-                "DJ210",
-                where(),
-                f'the quantity of {who} is "{value}", which is not a number',
-                f"{who_zh}的数量“{value}”不是数字",
-                "write a plain number such as 2 or 1.5",
-                "请填写数字，如 2 或 1.5",
-            )
-            return None
-
-    def bad_attribute(
-        self,
-        exc: FieldValueError,
-        spec: FieldSpec,
-        value: object,
-        where: Location,
-        kind: str,
-        rid: str,
-    ) -> None:
-        who, who_zh = record_name(kind, rid)
-        if spec.type == "string" and spec.values is not None:
-            hint_zh = suggestion(str(value).strip(), spec.values)[1]
-        else:
-            hint_zh = TYPE_HINT_ZH.get(spec.type)
-        self.add(
-            "DJ210",
-            where,
-            f"{who}: {exc.message}",
-            f"{who_zh}：{exc.message_zh}",
-            exc.hint,
-            hint_zh,
-        )
-
 
 def codec(encoding: str | None) -> str:
     """The codec to decode with: UTF-8 always accepts a byte-order mark."""
@@ -304,13 +218,6 @@ def codec(encoding: str | None) -> str:
             f'unknown encoding "{encoding}"; use utf-8 or gb18030 (未知的编码“{encoding}”)'
         ) from None
     return "utf-8-sig" if name == "utf-8" else name
-
-
-def split_roles(text: str) -> tuple[str, ...]:
-    if not text:
-        return ()
-    unified = text.replace("；", ";").replace("|", ";")
-    return tuple(part for part in (p.strip() for p in unified.split(";")) if part)
 
 
 # -- CSV -----------------------------------------------------------------------------------

@@ -25,8 +25,6 @@ from dangjian_rules.model.result import format_decimal
 #: Rows on one Excel sheet, the header included.
 MAX_ROWS = 1_048_576
 
-_DATE_HINT_ZH = "日期请写成 2015-03-01，或把该列设为日期格式"
-
 
 def openpyxl_module(lang: Language = "en") -> Any:
     """The openpyxl module; a UsageError naming the extra to install when it is missing."""

@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from dangjian_rules.convert.records import RecordBuilder
 from dangjian_rules.errors import Language, Problem, ProblemsFound, did_you_mean
-from dangjian_rules.io.load import CSV_COLUMNS
+from dangjian_rules.io.load import CSV_COLUMNS, REQUIRED_FIELDS
 from dangjian_rules.io.xlsx import Book, SheetProblem, column_letter, openpyxl_module, sheet_ref
 from dangjian_rules.model.fields import (
     DataSchema,
     FieldSpec,
-    FieldValueError,
-    coerce,
-    parse_date,
-    parse_decimal,
 )
 from dangjian_rules.model.records import (
-    ALIASES,
-    ORGANIZATION_KINDS,
-    AttributeValue,
     Dataset,
     Event,
     Member,
@@ -43,15 +36,9 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "members": ("members", "党员"),
     "events": ("events", "活动记录", "记录"),
 }
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "organizations": ("id", "name", "kind"),
-    "members": ("id", "name", "organization"),
-    "events": ("id", "type", "date"),
-}
-_WORD_ZH = {"organizations": "党组织", "members": "党员", "events": "活动记录"}
-_KIND_MAP = {**{k: k for k in ORGANIZATION_KINDS}, **ALIASES["kind"]}
-_MEMBER_STATUS_MAP = ALIASES["member_status"]
-_REVIEW_STATUS_MAP = ALIASES["review_status"]
+_DATE_FIELDS = frozenset(("joined", "left", "date", "end"))
+_NO_SPECS: Mapping[str, FieldSpec] = {}
+_R = TypeVar("_R", Organization, Member, Event)
 _DATE_HINT = "write dates as 2015-03-01, or format the column as a date"
 _DATE_HINT_ZH = "日期请写成 2015-03-01，或把该列设为日期格式"
 
@@ -158,99 +145,64 @@ class _Reader:
     def at(self, sheet: _Sheet, row: int, field: str) -> tuple[str, int, int]:
         return sheet.title, row, sheet.columns.get(field, 1)
 
-    # -- values ----------------------------------------------------------------------
-
-    def date(self, value: object, sheet: _Sheet, row: int, field: str, rid: str) -> dt.date | None:
-        """A date cell or date text; None when empty or after reporting a problem."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dt.datetime):
-            if value.time() == dt.time():
-                return value.date()
-        elif isinstance(value, dt.date):
-            return value
-        elif isinstance(value, str):
-            try:
-                return parse_date(value)
-            except ValueError:
-                pass
-        shown = _text(value)
-        who, who_zh = _who(sheet.kind, rid)
-        self.add(
-            "DJ207",
-            *self.at(sheet, row, field),
-            f'the {field} of {who} is "{shown}", which is not a date (dates, not times)',
-            f"{who_zh}的{field}“{shown}”不是有效的日期（只填日期，不含时间）",
-            _DATE_HINT,
-            _DATE_HINT_ZH,
-        )
-        return None
-
-    def quantity(self, value: object, sheet: _Sheet, row: int, rid: str) -> Decimal | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            if isinstance(value, float):
-                return parse_decimal(_text(value))
-            return parse_decimal(value)
-        except ValueError:
-            who, who_zh = _who("events", rid)
-            self.add(
-                "DJ210",
-                *self.at(sheet, row, "quantity"),
-                f'the quantity of {who} is "{_text(value)}", which is not a number',
-                f"{who_zh}的数量“{_text(value)}”不是数字",
-                "write a plain number such as 2 or 1.5",
-                "请填写数字，如 2 或 1.5",
-            )
-            return None
-
-    def attributes(
+    def report(
         self,
-        sheet: _Sheet,
-        row: int,
-        values: Sequence[object],
-        specs: Mapping[str, FieldSpec],
-        rid: str,
-    ) -> dict[str, AttributeValue]:
-        out: dict[str, AttributeValue] = {}
-        for index, name in sheet.extras:
-            raw = values[index]
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            spec = specs.get(name)
-            if spec is None:
-                out[name] = _text(raw).strip()
-                continue
-            given: object
-            if isinstance(raw, dt.datetime) and raw.time() == dt.time():
-                given = raw.date()
-            elif isinstance(raw, bool) or (isinstance(raw, dt.date) and spec.type == "date"):
-                given = raw
-            else:
-                given = _text(raw)
-            try:
-                value = coerce(spec, given)
-            except FieldValueError as exc:
-                who, who_zh = _who(sheet.kind, rid)
-                self.add(
-                    "DJ210",
-                    *self.at(sheet, row, name),
-                    f"{who}: {exc.message}",
-                    f"{who_zh}：{exc.message_zh}",
-                    exc.hint,
-                )
-                continue
-            if value is not None:
-                out[name] = value
-        return out
+        key: tuple[_Sheet, int],
+        field: str,
+        code: str,
+        message: str,
+        message_zh: str,
+        hint: str | None,
+        hint_zh: str | None,
+    ) -> None:
+        """A problem the record builder found in the row ``key``, at the field's cell."""
+        sheet, row = key
+        column = field.removeprefix("attributes.")  # extra fields are columns of their own
+        self.add(code, *self.at(sheet, row, column), message, message_zh, hint, hint_zh)
 
 
-def _who(kind: str, rid: str) -> tuple[str, str]:
-    word = {"organizations": "organization", "members": "member", "events": "event"}[kind]
-    if rid:
-        return f'{word} "{rid}"', f"{_WORD_ZH[kind]}“{rid}”"
-    return f"a {word} without id", f"一条没有编号的{_WORD_ZH[kind]}"
+def _date_cell(value: object) -> object:
+    """A date cell as a date (a time of day is refused); other cells as their text."""
+    if value is None or type(value) is dt.date:
+        return value
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return _text(value)
+
+
+def _attribute_cell(value: object, spec: FieldSpec | None) -> object:
+    """An extra field's cell as the builder types it: text, but a true/false cell and a
+    date cell stay what they are where the field is typed."""
+    if value is None or spec is None:
+        return None if value is None else _text(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    if isinstance(value, bool) or (isinstance(value, dt.date) and spec.type == "date"):
+        return value
+    return _text(value)
+
+
+def _raw_record(sheet: _Sheet, values: Sequence[object], schema: DataSchema) -> dict[str, object]:
+    """A row as the record builder reads it: core fields by name, extra ones under
+    ``attributes``; numbers are text (Excel keeps them as floats), dates are dates."""
+    c = sheet.cells
+    raw: dict[str, object] = {}
+    for field in CSV_COLUMNS[sheet.kind]:
+        value = values[c[field]]
+        if field in _DATE_FIELDS:
+            raw[field] = _date_cell(value)
+        elif field == "quantity" and type(value) is int:
+            raw[field] = value
+        else:
+            raw[field] = None if value is None else _text(value)
+    if sheet.kind == "events":
+        specs = schema.events.get(str(raw["type"] or "").strip(), _NO_SPECS)
+    else:
+        specs = schema.organization if sheet.kind == "organizations" else schema.member
+    raw["attributes"] = {
+        name: _attribute_cell(values[index], specs.get(name)) for index, name in sheet.extras
+    }
+    return raw
 
 
 def _find_sheet(workbook: Any, kind: str) -> Any | None:
@@ -328,7 +280,7 @@ def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
             cells[key] = index
         else:
             extras.append((index, key))
-    missing = [f for f in _REQUIRED[kind] if f not in cells]
+    missing = [f for f in REQUIRED_FIELDS[kind] if f not in cells]
     if kind == "events" and "member" not in cells and "organization" not in cells:
         missing.append("member")
     for field in missing:
@@ -379,95 +331,20 @@ def _rows(reader: _Reader, sheet: _Sheet) -> Iterator[tuple[int, list[object]]]:
         yield number, values
 
 
-def _split_roles(text: str) -> tuple[str, ...]:
-    unified = text.replace("；", ";").replace("|", ";")
-    return tuple(part for part in (p.strip() for p in unified.split(";")) if part)
-
-
-def _read_organizations(reader: _Reader, sheet: _Sheet) -> list[Organization]:
-    c = sheet.cells
-    records: list[Organization] = []
+def _read(
+    reader: _Reader,
+    sheet: _Sheet,
+    build: Callable[[tuple[_Sheet, int], dict[str, object]], _R | None],
+) -> list[_R]:
+    """The records of one sheet, each built by the one record builder."""
+    records: list[_R] = []
     rows: list[int] = []
     for number, values in _rows(reader, sheet):
-        rid = _text(values[c["id"]]).strip()
-        kind = _text(values[c["kind"]]).strip()
-        records.append(
-            Organization(
-                rid,
-                _text(values[c["name"]]).strip(),
-                _KIND_MAP.get(kind, kind),
-                _text(values[c["parent"]]).strip() or None,
-                _text(values[c["region"]]).strip() or None,
-                reader.attributes(sheet, number, values, reader.schema.organization, rid),
-            )
-        )
-        rows.append(number)
-    reader.locations.sections["organizations"] = (sheet, rows)
-    return records
-
-
-def _read_members(reader: _Reader, sheet: _Sheet) -> list[Member]:
-    c = sheet.cells
-    records: list[Member] = []
-    rows: list[int] = []
-    for number, values in _rows(reader, sheet):
-        rid = _text(values[c["id"]]).strip()
-        status = _text(values[c["status"]]).strip()
-        records.append(
-            Member(
-                rid,
-                _text(values[c["name"]]).strip(),
-                _text(values[c["organization"]]).strip(),
-                _MEMBER_STATUS_MAP.get(status, status) if status else "full",
-                reader.date(values[c["joined"]], sheet, number, "joined", rid),
-                reader.date(values[c["left"]], sheet, number, "left", rid),
-                _split_roles(_text(values[c["roles"]])),
-                reader.attributes(sheet, number, values, reader.schema.member, rid),
-            )
-        )
-        rows.append(number)
-    reader.locations.sections["members"] = (sheet, rows)
-    return records
-
-
-def _read_events(reader: _Reader, sheet: _Sheet) -> list[Event]:
-    c = sheet.cells
-    schemas = reader.schema.events
-    records: list[Event] = []
-    rows: list[int] = []
-    for number, values in _rows(reader, sheet):
-        rid = _text(values[c["id"]]).strip()
-        raw_date = values[c["date"]]
-        date = reader.date(raw_date, sheet, number, "date", rid)
-        if date is None:
-            if raw_date is None or not _text(raw_date).strip():
-                who, who_zh = _who("events", rid)
-                reader.add(
-                    "DJ211",
-                    *reader.at(sheet, number, "date"),
-                    f"{who} has no date",
-                    f"{who_zh}没有填写日期",
-                    _DATE_HINT,
-                    _DATE_HINT_ZH,
-                )
-            continue  # an event without a date cannot be kept; its problem is reported
-        status = _text(values[c["status"]]).strip()
-        etype = _text(values[c["type"]]).strip()
-        records.append(
-            Event(
-                rid,
-                etype,
-                date,
-                _text(values[c["member"]]).strip() or None,
-                _text(values[c["organization"]]).strip() or None,
-                reader.date(values[c["end"]], sheet, number, "end", rid),
-                reader.quantity(values[c["quantity"]], sheet, number, rid),
-                _REVIEW_STATUS_MAP.get(status, status) if status else "approved",
-                reader.attributes(sheet, number, values, schemas.get(etype, {}), rid),
-            )
-        )
-        rows.append(number)
-    reader.locations.sections["events"] = (sheet, rows)
+        record = build((sheet, number), _raw_record(sheet, values, reader.schema))
+        if record is not None:
+            records.append(record)
+            rows.append(number)
+    reader.locations.sections[sheet.kind] = (sheet, rows)
     return records
 
 
@@ -523,9 +400,12 @@ def load_xlsx_dataset(
         sheets = {kind: _open_sheet(reader, workbook, kind) for kind in SHEET_NAMES}
         if any(sheet is None for sheet in sheets.values()):
             raise ProblemsFound(reader.problems)
-        organizations = _read_organizations(reader, _must(sheets["organizations"]))
-        members = _read_members(reader, _must(sheets["members"]))
-        events = _read_events(reader, _must(sheets["events"]))
+        build: RecordBuilder[tuple[_Sheet, int]] = RecordBuilder(
+            reader.schema, reader.report, (_DATE_HINT, _DATE_HINT_ZH)
+        )
+        organizations = _read(reader, _must(sheets["organizations"]), build.organization)
+        members = _read(reader, _must(sheets["members"]), build.member)
+        events = _read(reader, _must(sheets["events"]), build.event)
     finally:
         workbook.close()
     checked = check_records(organizations, members, events, reader.locations)

@@ -186,8 +186,12 @@ _Place = tuple[str, str]
 
 
 def _mistyped(spec: FieldSpec, value: AttributeValue) -> bool:
-    if type(value) is not _TYPED[spec.type]:
-        return True
+    kind = type(value)
+    if kind is not _TYPED[spec.type]:
+        # exact numbers compare equal whichever of the two they are: 25 and Decimal(25)
+        if spec.type not in ("decimal", "integer") or not (kind is int or kind is Decimal):
+            return True
+        return spec.type == "integer" and value != int(value)  # type: ignore[arg-type]
     return spec.values is not None and value not in spec.values
 
 
