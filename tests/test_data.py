@@ -948,3 +948,31 @@ def test_csv_events_are_what_the_record_builder_makes(rows: list[dict[str, str]]
     ]
     assert events == expected
     assert sorted(found) == sorted(r.replace(":attributes.", ":") for r in reported)
+
+
+def test_records_structure_through_the_one_converter() -> None:
+    """converter.structure(raw, Event) is the record builder: aliases read, problems located."""
+    from dangjian_rules.convert import converter
+
+    raw = {"id": "E1", "type": "meeting", "date": "2015/3/1", "member": "M1", "status": "退回"}
+    event = converter.structure(raw, Event)
+    assert (event.date, event.status) == (dt.date(2015, 3, 1), "returned")
+    member = converter.structure({"id": "M1", "name": "张三", "organization": "B1",
+                                  "status": "预备党员", "roles": "书记；委员"}, Member)  # fmt: skip
+    assert (member.status, member.roles) == ("probationary", ("书记", "委员"))
+    with pytest.raises(ProblemsFound) as caught:
+        record_builder.structure_record(
+            {"id": "E2", "type": "meeting", "date": "2015-03-01", "quantity": 1.5},
+            Event,
+            file="in.json",
+            line=4,
+            path="events[1]",
+        )
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.file, problem.line, problem.path) == (
+        "DJ210",
+        "in.json",
+        4,
+        "events[1].quantity",
+    )
+    assert "floats are inexact" in problem.message

@@ -180,3 +180,7 @@ def structure(
         raise ProblemsFound(
             [problem_for(path, leaf, file, locate, code) for path, leaf in failures(exc, at)]
         ) from None
+
+
+# The hooks of each kind of document, registered on import of this package.
+from dangjian_rules.convert import records as records  # noqa: E402

@@ -21,14 +21,13 @@ from dangjian_rules.io.dumps import dump_csv_folder, dump_json_dataset
 from dangjian_rules.io.json_reader import load_json_dataset
 from dangjian_rules.io.load import CSV_COLUMNS, codec
 from dangjian_rules.model.fields import DataSchema
-from dangjian_rules.model.records import Dataset
+from dangjian_rules.model.records import Dataset, validate_records
 from dangjian_rules.model.validate import (
     DATA_PROBLEM_CODES,
     Location,
     RecordKey,
     check_records,
     located_problem,
-    validate_records,
 )
 
 __all__ = [

@@ -20,12 +20,12 @@ from dangjian_rules.model.records import (
     Event,
     Member,
     Organization,
+    dataset_from,
 )
 from dangjian_rules.model.validate import (
     Location,
     RecordKey,
     check_loaded,
-    dataset_from,
     located_problem,
 )
 

@@ -1,27 +1,26 @@
 """Checking records against each other: ids, references, the organization tree, dates.
 
-This is about the model, not about files: loaders and :meth:`Dataset.build` both call
-:func:`check_records` / :func:`validate_records`, and give it the records' places
-(:class:`Location`) when they know them, so every problem names its file, line and column.
+This is about the model, not about files: the loaders call :func:`check_loaded`, and
+:meth:`~dangjian_rules.model.records.Dataset.build` calls it too (through ``validate_records``);
+given the records' places (:class:`Location`), every problem names its file, line and column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
-from dangjian_rules.errors import Problem, ProblemsFound, did_you_mean, suggestion
-from dangjian_rules.model.records import (
+from dangjian_rules.errors import Problem, did_you_mean, suggestion
+from dangjian_rules.model.entities import (
     KIND_OF,
     MEMBER_STATUS_OF,
     MEMBER_STATUSES,
     ORGANIZATION_KINDS,
     REVIEW_STATUS_OF,
     REVIEW_STATUSES,
-    Dataset,
     Event,
     Member,
     Organization,
@@ -31,8 +30,8 @@ __all__ = [
     "DATA_PROBLEM_CODES",
     "Location",
     "RecordKey",
+    "check_loaded",
     "check_records",
-    "validate_records",
 ]
 
 
@@ -597,35 +596,3 @@ def _quantity_problem(c: _Checker, index: int, rid: str, quantity: object) -> No
             "a quantity counts hours, days or units and cannot be below zero",
             "数量表示小时、天数或件数，不能小于 0",
         )
-
-
-def validate_records(
-    organizations: list[Organization],
-    members: list[Member],
-    events: list[Event],
-    source: str = "<memory>",
-    locations: Mapping[RecordKey, Location] | None = None,
-) -> Dataset:
-    """Check the records and build a dataset; raise :class:`ProblemsFound` with every problem.
-
-    ``locations`` maps ``(section, index in its list)`` to the record's place, so problems
-    name the file, line and column; without it they name the path (``events[3].date``).
-    """
-    problems = check_loaded(organizations, members, events, locations, ())
-    if problems:
-        raise ProblemsFound(problems)
-    return dataset_from(organizations, members, events, source)
-
-
-def dataset_from(
-    organizations: Iterable[Organization],
-    members: Iterable[Member],
-    events: Iterable[Event],
-    source: str,
-) -> Dataset:
-    return Dataset(
-        organizations={o.id: o for o in organizations},
-        members={m.id: m for m in members},
-        events=tuple(events),
-        source=source,
-    )
