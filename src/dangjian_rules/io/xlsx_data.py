@@ -216,26 +216,7 @@ def _find_sheet(workbook: Any, kind: str) -> Any | None:
 def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
     worksheet = _find_sheet(workbook, kind)
     if worksheet is None:
-        titles = list(workbook.sheetnames)
-        close = did_you_mean(kind, titles)
-        also = f' (is "{close}" meant to be "{kind}"?)' if close else ""
-        also_zh = f"（“{close}”是否应为“{kind}”？）" if close else ""
-        wanted = " or ".join(f'"{n}"' for n in SHEET_NAMES[kind])
-        wanted_zh = "或".join(f"“{n}”" for n in SHEET_NAMES[kind])
-        reader.add(
-            "DJ211",
-            None,
-            None,
-            None,
-            f"the workbook has no sheet named {wanted}; its sheets are: " + ", ".join(titles),
-            f"工作簿中没有名为{wanted_zh}的工作表；现有工作表：" + "、".join(titles),
-            f'add a sheet named "{kind}" with the columns '
-            + ", ".join(CSV_COLUMNS[kind])
-            + f" (a header row alone is fine when there is no data){also}",
-            f"请添加名为“{kind}”的工作表，第一行为列名："
-            + ", ".join(CSV_COLUMNS[kind])
-            + f"（没有数据时只留第一行列名即可）{also_zh}",
-        )
+        _no_sheet(reader, workbook, kind)
         return None
     title = str(worksheet.title)
     rows = worksheet.iter_rows(values_only=True)
@@ -280,6 +261,43 @@ def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
             cells[key] = index
         else:
             extras.append((index, key))
+    if _missing_columns(reader, title, kind, cells, extras):
+        return None
+    width = len(names)
+    for field in core:
+        cells.setdefault(field, width)
+    return _Sheet(kind, title, rows, width, cells, extras, columns)
+
+
+def _no_sheet(reader: _Reader, workbook: Any, kind: str) -> None:
+    """Report a sheet the workbook lacks, naming the sheets it has."""
+    titles = list(workbook.sheetnames)
+    close = did_you_mean(kind, titles)
+    also = f' (is "{close}" meant to be "{kind}"?)' if close else ""
+    also_zh = f"（“{close}”是否应为“{kind}”？）" if close else ""
+    wanted = " or ".join(f'"{n}"' for n in SHEET_NAMES[kind])
+    wanted_zh = "或".join(f"“{n}”" for n in SHEET_NAMES[kind])
+    reader.add(
+        "DJ211",
+        None,
+        None,
+        None,
+        f"the workbook has no sheet named {wanted}; its sheets are: " + ", ".join(titles),
+        f"工作簿中没有名为{wanted_zh}的工作表；现有工作表：" + "、".join(titles),
+        f'add a sheet named "{kind}" with the columns '
+        + ", ".join(CSV_COLUMNS[kind])
+        + f" (a header row alone is fine when there is no data){also}",
+        f"请添加名为“{kind}”的工作表，第一行为列名："
+        + ", ".join(CSV_COLUMNS[kind])
+        + f"（没有数据时只留第一行列名即可）{also_zh}",
+    )
+
+
+def _missing_columns(
+    reader: _Reader, title: str, kind: str, cells: dict[str, int], extras: list[tuple[int, str]]
+) -> bool:
+    """Report the required columns the sheet lacks; whether there are any."""
+    core = CSV_COLUMNS[kind]
     missing = [f for f in REQUIRED_FIELDS[kind] if f not in cells]
     if kind == "events" and "member" not in cells and "organization" not in cells:
         missing.append("member")
@@ -298,12 +316,7 @@ def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
             + ", ".join(core),
             f"请在第一行加上“{field}”列{also_zh}；列名为：" + ", ".join(core),
         )
-    if missing:
-        return None
-    width = len(names)
-    for field in core:
-        cells.setdefault(field, width)
-    return _Sheet(kind, title, rows, width, cells, extras, columns)
+    return bool(missing)
 
 
 def _rows(reader: _Reader, sheet: _Sheet) -> Iterator[tuple[int, list[object]]]:

@@ -503,36 +503,44 @@ def _check_events(
                 f"{who_zh}所属的党员“{member}”不存在（党员数据中没有这个编号）",
             )
         if event.status not in _REVIEW_STATUSES:
-            who, who_zh = record_name("events", rid)
-            hint, hint_zh = suggestion(str(event.status), REVIEW_STATUS_OF)
-            c.add(
-                "DJ209",
-                "events",
-                i,
-                "status",
-                f'{who} has an unknown review status "{event.status}"',
-                f"{who_zh}的审核状态“{event.status}”无法识别（应为 通过、待审核 或 退回）",
-                hint,
-                hint_zh,
-            )
+            _status_problem(c, i, rid, event.status)
         date, end = event.date, event.end
         if type(date) is not date_type or (end is not None and type(end) is not date_type):
             _date_type_problems(c, i, event)
         elif end is not None and end < date:
-            who, who_zh = record_name("events", rid)
-            c.add(
-                "DJ208",
-                "events",
-                i,
-                "end",
-                f"{who} ends ({end}) before it starts ({date})",
-                f"{who_zh}的结束日期（{end}）早于开始日期（{date}）",
-                "check both dates; a one-day event may leave end empty",
-                "请核对两个日期；一天内完成的活动可以不填结束日期",
-            )
+            _end_problem(c, i, rid, date, end)
         quantity = event.quantity
         if quantity is not None and (type(quantity) is not Decimal or quantity < 0):
             _quantity_problem(c, i, rid, quantity)
+
+
+def _status_problem(c: _Checker, index: int, rid: str, status: object) -> None:
+    who, who_zh = record_name("events", rid)
+    hint, hint_zh = suggestion(str(status), REVIEW_STATUS_OF)
+    c.add(
+        "DJ209",
+        "events",
+        index,
+        "status",
+        f'{who} has an unknown review status "{status}"',
+        f"{who_zh}的审核状态“{status}”无法识别（应为 通过、待审核 或 退回）",
+        hint,
+        hint_zh,
+    )
+
+
+def _end_problem(c: _Checker, index: int, rid: str, date: dt.date, end: dt.date) -> None:
+    who, who_zh = record_name("events", rid)
+    c.add(
+        "DJ208",
+        "events",
+        index,
+        "end",
+        f"{who} ends ({end}) before it starts ({date})",
+        f"{who_zh}的结束日期（{end}）早于开始日期（{date}）",
+        "check both dates; a one-day event may leave end empty",
+        "请核对两个日期；一天内完成的活动可以不填结束日期",
+    )
 
 
 def _subject_problem(c: _Checker, index: int, rid: str, both: bool) -> None:
