@@ -976,3 +976,17 @@ def test_records_structure_through_the_one_converter() -> None:
         "events[1].quantity",
     )
     assert "floats are inexact" in problem.message
+
+
+def test_dataset_builder_uses_the_record_builder() -> None:
+    """testing.DatasetBuilder reads aliases like the loaders and refuses what they refuse."""
+    from dangjian_rules.testing import DatasetBuilder
+
+    data = DatasetBuilder().event("meeting", "2015/3/1", member="M1", status="待审核").build()
+    assert (data.events[0].status, data.events[0].date) == ("pending", dt.date(2015, 3, 1))
+    builder = DatasetBuilder().event("meeting", "2015-03-01", member="M1", hours=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ProblemsFound) as caught:
+        builder.build()
+    assert [(p.code, p.path) for p in caught.value.problems] == [
+        ("DJ210", "events[0].attributes.hours")
+    ]

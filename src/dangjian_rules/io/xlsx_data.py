@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ import attrs
 
 from dangjian_rules.convert.records import RecordBuilder
 from dangjian_rules.errors import Language, Problem, ProblemsFound, did_you_mean
-from dangjian_rules.io.load import CSV_COLUMNS, REQUIRED_FIELDS
+from dangjian_rules.io.load import CSV_COLUMNS, REQUIRED_FIELDS, RecordPlaces
 from dangjian_rules.io.xlsx import Book, SheetProblem, column_letter, openpyxl_module, sheet_ref
 from dangjian_rules.model.fields import (
     DataSchema,
@@ -28,7 +29,7 @@ from dangjian_rules.model.records import (
     Member,
     Organization,
 )
-from dangjian_rules.model.validate import Location, RecordKey, check_records
+from dangjian_rules.model.validate import Location, check_records
 
 #: The sheets a data workbook holds, each with the names it may have.
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
@@ -76,33 +77,6 @@ class _Sheet:
     columns: dict[str, int]
 
 
-class _Locations(Mapping[RecordKey, Location]):
-    """Where each record is: its sheet, row and the column of each field (made on demand)."""
-
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-        self.sections: dict[str, tuple[_Sheet, list[int]]] = {}
-
-    def __getitem__(self, key: RecordKey) -> Location:
-        section, index = key
-        if section not in self.sections:
-            raise KeyError(key)
-        sheet, rows = self.sections[section]
-        if not 0 <= index < len(rows):
-            raise KeyError(key)
-        row = rows[index]
-        fields = {name: (row, column) for name, column in sheet.columns.items()}
-        return Location(self.shown, row, 1, sheet.title, fields)
-
-    def __iter__(self) -> Iterator[RecordKey]:
-        for section, (_, rows) in self.sections.items():
-            for index in range(len(rows)):
-                yield section, index
-
-    def __len__(self) -> int:
-        return sum(len(rows) for _, rows in self.sections.values())
-
-
 class _Reader:
     """The state of one workbook load: problems found so far and record places."""
 
@@ -110,7 +84,7 @@ class _Reader:
         self.shown = shown
         self.schema = schema
         self.problems: list[Problem] = []
-        self.locations = _Locations(shown)
+        self.locations = RecordPlaces()
 
     def add(
         self,
@@ -344,6 +318,13 @@ def _rows(reader: _Reader, sheet: _Sheet) -> Iterator[tuple[int, list[object]]]:
         yield number, values
 
 
+def _row_location(shown: str, sheet: _Sheet, rows: list[int], index: int) -> Location:
+    """Where the record at ``index`` of a sheet is: its row, and the column of each field."""
+    row = rows[index]
+    fields = {name: (row, column) for name, column in sheet.columns.items()}
+    return Location(shown, row, 1, sheet.title, fields)
+
+
 def _read(
     reader: _Reader,
     sheet: _Sheet,
@@ -357,7 +338,7 @@ def _read(
         if record is not None:
             records.append(record)
             rows.append(number)
-    reader.locations.sections[sheet.kind] = (sheet, rows)
+    reader.locations.add(sheet.kind, rows, partial(_row_location, reader.shown, sheet, rows))
     return records
 
 
