@@ -990,3 +990,67 @@ def test_dataset_builder_uses_the_record_builder() -> None:
     assert [(p.code, p.path) for p in caught.value.problems] == [
         ("DJ210", "events[0].attributes.hours")
     ]
+
+
+_MEMBER_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["M1", " M2 ", ""]),
+        "name": _CELL_TEXT,
+        "organization": st.sampled_from(["B1", " B2", ""]),
+        "status": _CELL_TEXT,
+        "joined": _DATE_TEXT,
+        "left": _DATE_TEXT,
+        "roles": st.sampled_from(["", "书记", "书记；委员", " a | b ;"]),
+        "level": _NUMBER_TEXT,
+    }
+)
+_ORGANIZATION_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["B1", " C ", ""]),
+        "name": _CELL_TEXT,
+        "kind": _CELL_TEXT,
+        "parent": st.sampled_from(["", "C", " B1 "]),
+        "region": _CELL_TEXT,
+        "area": _NUMBER_TEXT,
+    }
+)
+
+
+def _csv_section(section: str, rows: list[dict[str, str]]) -> tuple[list[object], list[str]]:
+    """What the CSV reader makes of these rows of one file, and where it reports problems
+    (line:column name:code)."""
+    header = list(rows[0])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{section}.csv"
+        lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        load = data_load.LoadState(_DIFF_SCHEMA, None)
+        read = {
+            "organizations": csv_reader._read_organizations_csv,
+            "members": csv_reader._read_members_csv,
+        }[section]
+        records: list[object] = list(read(load, path))
+    name_of = {number: name for number, name in enumerate(header, start=1)}
+    return records, [f"{p.line}:{name_of[p.column or 1]}:{p.code}" for p in load.problems]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_MEMBER_ROW, min_size=1, max_size=4),
+    st.lists(_ORGANIZATION_ROW, min_size=1, max_size=3),
+)
+def test_csv_members_and_organizations_are_what_the_record_builder_makes(
+    members: list[dict[str, str]], organizations: list[dict[str, str]]
+) -> None:
+    """Differential, as for events: Chinese kinds and statuses, roles, dates, typed fields."""
+    reports: list[str] = []
+
+    def report(at: int, field: str, code: str, *_: object) -> None:
+        reports.append(f"{at}:{field}:{code}")
+
+    builder: record_builder.RecordBuilder[int] = record_builder.RecordBuilder(_DIFF_SCHEMA, report)
+    expected: list[object] = [builder.member(i, row) for i, row in enumerate(members, start=2)]
+    assert _csv_section("members", members) == (expected, reports)
+    reports.clear()
+    expected = [builder.organization(i, row) for i, row in enumerate(organizations, start=2)]
+    assert _csv_section("organizations", organizations) == (expected, reports)
