@@ -8,7 +8,7 @@ it goes, in id order, without holding more than one member:
 * ``organizations.jsonl`` — one organization per line, depth first (ids sort that way);
 * ``members.jsonl`` — one member per line;
 * ``events.jsonl`` — ``{"subject": "M00000001", "events": [...]}``, one line per member with
-  records (a few members have none: :func:`~dangjian_rules.engine.stream.evaluate_file` must
+  records (a few members have none: :func:`~dangjian_rules.io.jsonl.evaluate_file` must
   still grade them).
 
 :class:`SortedJsonlMapping` is a read-only mapping over such a file that reads forward as

@@ -11,7 +11,7 @@ Scenarios (each in a fresh child process, so that its peak memory is its own):
 * ``city`` — the same card on 50,000 members (~2.9 million events);
 * ``province`` — 2,000,000 members × ~59 events as a JSON Lines stream, written by
   ``benchmarks/province.py`` one member at a time and evaluated with
-  :func:`dangjian_rules.engine.stream.evaluate_file`; measured at two sizes (200,000 and
+  :func:`dangjian_rules.io.jsonl.evaluate_file`; measured at two sizes (200,000 and
   2,000,000 members) to show whether peak memory grows with the input;
 * ``lushi`` — the 卢氏 star rating of branches (rulesets/lushi, reading the 灵宝 venue
   checklist and the 渑池 card) over a generated city's organs (``profile="full"``).
@@ -476,7 +476,8 @@ def province_scenario(params: Mapping[str, Any]) -> dict[str, Any]:
     from province import SortedJsonlMapping, read_member, read_organization
 
     from dangjian_rules import Period, load_ruleset
-    from dangjian_rules.engine.stream import evaluate_file, evaluate_stream, read_jsonl_events
+    from dangjian_rules.engine.stream import evaluate_stream
+    from dangjian_rules.io.jsonl import evaluate_file, read_jsonl_events
 
     folder = Path(params["folder"])
     mode = params["mode"]

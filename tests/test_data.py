@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import random
 import re
@@ -16,8 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dangjian_rules
+from dangjian_rules.api import load_ruleset, load_rulesets
+from dangjian_rules.cli import main
+from dangjian_rules.convert import records as record_builder
+from dangjian_rules.convert.results import dumps
 from dangjian_rules.errors import Problem, ProblemsFound, UsageError
-from dangjian_rules.io import data
+from dangjian_rules.io import csv_reader, data, json_reader, xlsx_data
+from dangjian_rules.io import load as data_load
 from dangjian_rules.io.data import (
     DATA_PROBLEM_CODES,
     Location,
@@ -29,8 +36,12 @@ from dangjian_rules.io.data import (
     load_json_dataset,
     validate_records,
 )
-from dangjian_rules.model.fields import DataSchema, FieldSpec
+from dangjian_rules.io.xlsx_data import dump_xlsx_dataset
+from dangjian_rules.model import fields, validate
+from dangjian_rules.model.fields import DataSchema, FieldSpec, mistyped_attributes
+from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization
+from dangjian_rules.ruleset.compiled import Ruleset
 
 ORGS = (
     "id,name,kind,parent,region\n"
@@ -515,7 +526,21 @@ def test_many_problems_in_one_run(tmp_path: Path) -> None:
 
 
 def test_every_code_is_listed() -> None:
-    used = set(re.findall(r'"(DJ2\d\d)"', Path(data.__file__).read_text(encoding="utf-8")))
+    """Every code the loaders and the record checks raise is listed, and nothing else."""
+    modules = (
+        data,
+        data_load,
+        csv_reader,
+        json_reader,
+        xlsx_data,
+        record_builder,
+        validate,
+        fields,
+    )
+    texts = [Path(m.__file__ or "").read_text(encoding="utf-8") for m in modules]
+    # the list itself does not count as a use
+    texts = [re.sub(r"DATA_PROBLEM_CODES[^=\n]*= \{.*?\n\}", "", t, flags=re.S) for t in texts]
+    used = {code for text in texts for code in re.findall(r'"(DJ2\d\d)"', text)}
     assert used == set(DATA_PROBLEM_CODES)
 
 
@@ -775,3 +800,257 @@ def test_fingerprint_ignores_order(ds: Dataset, rnd: random.Random) -> None:
         rnd.shuffle(records)
     shuffled = Dataset.build(orgs, members, events)
     assert shuffled.fingerprint == ds.fingerprint
+
+
+# -- the public load_dataset: the loader plugins, and the schema never silently different ----
+
+SAMPLES = [
+    ("examples/sanmenxia-2015", "2015", ["rulesets/lushi", "rulesets/lingbao", "rulesets/mianchi"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/hubin/tiers.toml", "rulesets/lingbao"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/kaifaqu"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/yima"]),
+    ("examples/sanmenxia-2015", "2015", ["rulesets/national"]),
+]
+
+
+def _run_json(path: str, period: str, evaluated: list[Ruleset], typed: bool) -> str:
+    dataset = dangjian_rules.load_dataset(path, rulesets=evaluated if typed else ())
+    run = dangjian_rules.evaluate(evaluated, dataset, Period.parse(period), with_trace=False)
+    return dumps(run, with_trace=False)
+
+
+@pytest.mark.parametrize(("path", "period", "ruleset_paths"), SAMPLES)
+def test_load_dataset_with_and_without_rulesets(
+    path: str, period: str, ruleset_paths: list[str]
+) -> None:
+    """Without the rulesets' fields the results are the same, or DJ220 says why they
+    cannot be; with them, the results are the command line's."""
+    rulesets = load_rulesets(ruleset_paths)
+    typed = _run_json(path, period, rulesets, typed=True)
+    cli = io.StringIO()
+    args = ["evaluate", "-d", path, "-p", period, "--summary", "--format", "json"]
+    for ruleset_path in ruleset_paths:
+        args += ["-r", ruleset_path]
+    assert main(args, out=cli) == 0
+    assert cli.getvalue() == typed + "\n"
+    try:
+        untyped = _run_json(path, period, rulesets, typed=False)
+    except ProblemsFound as exc:
+        assert {p.code for p in exc.problems} == {"DJ220"}
+        assert all(p.file == path for p in exc.problems)
+    else:
+        assert untyped == typed
+
+
+def test_untyped_mianchi_is_reported_not_evaluated() -> None:
+    """The 渑池 sample loaded without the card: late dues would read as text, so evaluating
+    reports the fields instead of grading M00001 合格 rather than 优秀."""
+    rulesets = load_rulesets(["rulesets/mianchi"])
+    typed = dangjian_rules.load_dataset("examples/mianchi-2015", rulesets=rulesets)
+    run = dangjian_rules.evaluate(rulesets, typed, Period.parse("2015"), with_trace=False)
+    first = next(r for r in run.results if r.subject.id == "M00001")
+    assert (first.score, first.grade) == (Decimal("95.05"), "优秀")
+    untyped = dangjian_rules.load_dataset("examples/mianchi-2015")
+    with pytest.raises(ProblemsFound) as caught:
+        dangjian_rules.evaluate(rulesets, untyped, Period.parse("2015"))
+    messages = [p.message for p in caught.value.problems]
+    assert any('"late" of events of type "dues" is declared boolean' in m for m in messages)
+    assert all(p.message_zh and p.hint for p in caught.value.problems)
+
+
+def test_load_dataset_reads_a_workbook(tmp_path: Path) -> None:
+    """An .xlsx path goes through the loader plugins like the command line's --data."""
+    card = load_ruleset("docs/examples/small-card.toml")
+    data = dangjian_rules.load_dataset("docs/examples/small-data.json", rulesets=card)
+    book = tmp_path / "data.xlsx"
+    dump_xlsx_dataset(data, book)
+    assert dangjian_rules.load_dataset(book, rulesets=card).fingerprint == data.fingerprint
+    with pytest.raises(ProblemsFound) as caught:
+        dangjian_rules.load_dataset(tmp_path / "data.txt")
+    assert [p.code for p in caught.value.problems] == ["DJ211"]
+
+
+def test_mistyped_attributes_in_memory() -> None:
+    """A dataset built in memory is checked the same way: a text where a number is declared."""
+    schema = DataSchema(events={"meeting": {"hours": FieldSpec("hours", "decimal")}})
+    good = _meeting_dataset(Decimal("2"))
+    assert mistyped_attributes(good, schema) == []
+    bad = _meeting_dataset("2")
+    (problem,) = mistyped_attributes(bad, schema)
+    assert problem.code == "DJ220" and '"E1"' in problem.message and problem.file is None
+
+
+def _meeting_dataset(hours: AttributeValue) -> Dataset:
+    return Dataset.build(
+        [Organization("B1", "支部", "branch")],
+        [Member("M1", "张三", "B1")],
+        [Event("E1", "meeting", dt.date(2015, 3, 1), "M1", attributes={"hours": hours})],
+    )
+
+
+# -- the CSV reader's fast path and the one record builder agree --------------------------
+
+_CELL_TEXT = st.sampled_from(["", " ", "x", "党支部", "branch", "预备", "full", "通过", "退回"])
+_DATE_TEXT = st.sampled_from(["", "2015-03-01", "2015/3/1", " 2015.12.31 ", "2015-02-30", "三月"])
+_NUMBER_TEXT = st.sampled_from(["", "2", "1.50", " -3 ", "two", "1e3", "NaN"])
+_BOOL_TEXT = st.sampled_from(["", "true", "否", "maybe"])
+_EVENT_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["E1", " E2 ", ""]),
+        "type": st.sampled_from(["meeting", "dues", ""]),
+        "member": st.sampled_from(["M1", ""]),
+        "organization": st.sampled_from(["B1", ""]),
+        "date": _DATE_TEXT,
+        "end": _DATE_TEXT,
+        "quantity": _NUMBER_TEXT,
+        "status": _CELL_TEXT,
+        "late": _BOOL_TEXT,
+        "note": _CELL_TEXT,
+    }
+)
+_DIFF_SCHEMA = DataSchema(
+    member={"level": FieldSpec("level", "integer")},
+    events={"dues": {"late": FieldSpec("late", "boolean")}},
+)
+
+
+def _built_by_builder(rows: list[dict[str, str]], line: int = 2) -> tuple[list[Event], list[str]]:
+    reports: list[str] = []
+
+    def report(at: int, field: str, code: str, *_: object) -> None:
+        reports.append(f"{at}:{field}:{code}")
+
+    builder: record_builder.RecordBuilder[int] = record_builder.RecordBuilder(_DIFF_SCHEMA, report)
+    built = [builder.event(line + i, row) for i, row in enumerate(rows)]
+    return [e for e in built if e is not None], reports
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EVENT_ROW, min_size=1, max_size=4))
+def test_csv_events_are_what_the_record_builder_makes(rows: list[dict[str, str]]) -> None:
+    """Differential: the hot CSV path and RecordBuilder give the same events and report the
+    same fields with the same codes, for every row (aliases, bad dates, numbers, typed
+    fields, blanks)."""
+    expected, reported = _built_by_builder(rows)
+    header = list(rows[0])
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "organizations.csv").write_text(ORGS, encoding="utf-8")
+        (base / "members.csv").write_text("id,name,organization\nM1,张三,B1\n", encoding="utf-8")
+        lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
+        (base / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        load = data_load.LoadState(_DIFF_SCHEMA, None)
+        events = csv_reader._read_events_csv(load, base / "events.csv")
+    column = {name: number for number, name in enumerate(header, start=1)}
+    found = [
+        f"{p.line}:{next(n for n, c in column.items() if c == p.column)}:{p.code}"
+        for p in load.problems
+    ]
+    assert events == expected
+    assert sorted(found) == sorted(r.replace(":attributes.", ":") for r in reported)
+
+
+def test_records_structure_through_the_one_converter() -> None:
+    """converter.structure(raw, Event) is the record builder: aliases read, problems located."""
+    from dangjian_rules.convert import converter
+
+    raw = {"id": "E1", "type": "meeting", "date": "2015/3/1", "member": "M1", "status": "退回"}
+    event = converter.structure(raw, Event)
+    assert (event.date, event.status) == (dt.date(2015, 3, 1), "returned")
+    member = converter.structure({"id": "M1", "name": "张三", "organization": "B1",
+                                  "status": "预备党员", "roles": "书记；委员"}, Member)  # fmt: skip
+    assert (member.status, member.roles) == ("probationary", ("书记", "委员"))
+    with pytest.raises(ProblemsFound) as caught:
+        record_builder.structure_record(
+            {"id": "E2", "type": "meeting", "date": "2015-03-01", "quantity": 1.5},
+            Event,
+            file="in.json",
+            line=4,
+            path="events[1]",
+        )
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.file, problem.line, problem.path) == (
+        "DJ210",
+        "in.json",
+        4,
+        "events[1].quantity",
+    )
+    assert "floats are inexact" in problem.message
+
+
+def test_dataset_builder_uses_the_record_builder() -> None:
+    """testing.DatasetBuilder reads aliases like the loaders and refuses what they refuse."""
+    from dangjian_rules.testing import DatasetBuilder
+
+    data = DatasetBuilder().event("meeting", "2015/3/1", member="M1", status="待审核").build()
+    assert (data.events[0].status, data.events[0].date) == ("pending", dt.date(2015, 3, 1))
+    builder = DatasetBuilder().event("meeting", "2015-03-01", member="M1", hours=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ProblemsFound) as caught:
+        builder.build()
+    assert [(p.code, p.path) for p in caught.value.problems] == [
+        ("DJ210", "events[0].attributes.hours")
+    ]
+
+
+_MEMBER_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["M1", " M2 ", ""]),
+        "name": _CELL_TEXT,
+        "organization": st.sampled_from(["B1", " B2", ""]),
+        "status": _CELL_TEXT,
+        "joined": _DATE_TEXT,
+        "left": _DATE_TEXT,
+        "roles": st.sampled_from(["", "书记", "书记；委员", " a | b ;"]),
+        "level": _NUMBER_TEXT,
+    }
+)
+_ORGANIZATION_ROW = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["B1", " C ", ""]),
+        "name": _CELL_TEXT,
+        "kind": _CELL_TEXT,
+        "parent": st.sampled_from(["", "C", " B1 "]),
+        "region": _CELL_TEXT,
+        "area": _NUMBER_TEXT,
+    }
+)
+
+
+def _csv_section(section: str, rows: list[dict[str, str]]) -> tuple[list[object], list[str]]:
+    """What the CSV reader makes of these rows of one file, and where it reports problems
+    (line:column name:code)."""
+    header = list(rows[0])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{section}.csv"
+        lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        load = data_load.LoadState(_DIFF_SCHEMA, None)
+        read = {
+            "organizations": csv_reader._read_organizations_csv,
+            "members": csv_reader._read_members_csv,
+        }[section]
+        records: list[object] = list(read(load, path))
+    name_of = {number: name for number, name in enumerate(header, start=1)}
+    return records, [f"{p.line}:{name_of[p.column or 1]}:{p.code}" for p in load.problems]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_MEMBER_ROW, min_size=1, max_size=4),
+    st.lists(_ORGANIZATION_ROW, min_size=1, max_size=3),
+)
+def test_csv_members_and_organizations_are_what_the_record_builder_makes(
+    members: list[dict[str, str]], organizations: list[dict[str, str]]
+) -> None:
+    """Differential, as for events: Chinese kinds and statuses, roles, dates, typed fields."""
+    reports: list[str] = []
+
+    def report(at: int, field: str, code: str, *_: object) -> None:
+        reports.append(f"{at}:{field}:{code}")
+
+    builder: record_builder.RecordBuilder[int] = record_builder.RecordBuilder(_DIFF_SCHEMA, report)
+    expected: list[object] = [builder.member(i, row) for i, row in enumerate(members, start=2)]
+    assert _csv_section("members", members) == (expected, reports)
+    reports.clear()
+    expected = [builder.organization(i, row) for i, row in enumerate(organizations, start=2)]
+    assert _csv_section("organizations", organizations) == (expected, reports)

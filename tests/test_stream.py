@@ -9,7 +9,8 @@ import pytest
 
 from dangjian_rules import Period, ProblemsFound, evaluate, load_ruleset
 from dangjian_rules.convert.results import subject_result_json
-from dangjian_rules.engine.stream import check_streamable, evaluate_file, evaluate_stream
+from dangjian_rules.engine.stream import check_streamable, evaluate_stream
+from dangjian_rules.io.jsonl import evaluate_file
 from dangjian_rules.model.records import record_dict
 from dangjian_rules.tools.generate import generate_county
 

@@ -20,8 +20,7 @@ import attrs
 
 from dangjian_rules.engine.run import evaluate as _evaluate
 from dangjian_rules.errors import Problem
-from dangjian_rules.io.data import load_dataset as _load_dataset
-from dangjian_rules.model.fields import DataSchema
+from dangjian_rules.model.fields import DataSchema, require_typed
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event
 from dangjian_rules.model.result import RunResult
@@ -32,18 +31,36 @@ from dangjian_rules.ruleset.extends import RulesetIndex
 from dangjian_rules.ruleset.rules import Award, EndContext, Rule, SubjectChange
 
 
+def data_schema(rulesets: Iterable[Ruleset] = (), schema: DataSchema | None = None) -> DataSchema:
+    """The fields the rulesets declare, and ``schema``'s (which win where both declare one)."""
+    merged = DataSchema()
+    for ruleset in rulesets:
+        merged = merged.merge(ruleset.schema)
+    return merged if schema is None else merged.merge(schema)
+
+
 def load_dataset(
     path: str | os.PathLike[str],
     schema: DataSchema | None = None,
     encoding: str | None = None,
+    *,
+    rulesets: Sequence[Ruleset] | Ruleset = (),
+    registry: Registry | None = None,
 ) -> Dataset:
-    """Load a dataset from a JSON file or from a folder of three CSV files.
+    """Load a dataset with the loader that accepts the path: a JSON file, a folder of three
+    CSV files, an .xlsx workbook, or whatever an installed plugin reads.
 
-    ``encoding`` defaults to UTF-8 (with or without a byte-order mark); files saved by
-    Excel or WPS in China usually need ``"gb18030"``.  Raises :class:`ProblemsFound`
-    listing every problem, each with its file, line and column.
+    Extra fields are typed by the fields the ``rulesets`` declare (and by ``schema``): give
+    the rulesets you will evaluate, so ``hours = "2"`` is the number 2 where a ruleset says
+    so.  Data loaded without them is refused by :func:`evaluate` where a declared field
+    holds a value of another type (DJ220), never evaluated differently.  ``encoding``
+    defaults to UTF-8 (with or without a byte-order mark); files saved by Excel or WPS in
+    China usually need ``"gb18030"``.  Raises :class:`ProblemsFound` listing every problem,
+    each with its file, line and column (or sheet and cell).
     """
-    return _load_dataset(path, schema, encoding)
+    given = (rulesets,) if isinstance(rulesets, Ruleset) else rulesets
+    registry = registry or default_registry()
+    return registry.load_data(path, data_schema(given, schema), encoding)
 
 
 def evaluate(
@@ -60,6 +77,8 @@ def evaluate(
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period (see
     :func:`dangjian_rules.engine.run.evaluate`)."""
+    given = (rulesets,) if isinstance(rulesets, Ruleset) else rulesets
+    require_typed(dataset, data_schema(given))
     return _evaluate(
         rulesets,
         dataset,

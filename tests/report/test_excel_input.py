@@ -15,12 +15,8 @@ from dangjian_rules.cli import main
 from dangjian_rules.convert.results import dumps
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import ProblemsFound
-from dangjian_rules.io.excel import (
-    SheetProblem,
-    column_letter,
-    dump_xlsx_dataset,
-    load_xlsx_dataset,
-)
+from dangjian_rules.io.xlsx import SheetProblem, column_letter
+from dangjian_rules.io.xlsx_data import dump_xlsx_dataset, load_xlsx_dataset
 from dangjian_rules.model.fields import DataSchema, FieldSpec
 from dangjian_rules.model.period import Period
 from dangjian_rules.plugins.manager import default_registry

@@ -221,4 +221,5 @@ def structure(
 
 
 # Each kind of document registers its hooks on import; the base above must come first.
+from dangjian_rules.convert import records as records  # noqa: E402
 from dangjian_rules.convert import results as results  # noqa: E402

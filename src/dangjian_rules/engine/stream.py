@@ -11,30 +11,23 @@ Only rulesets whose subjects are judged on their own can stream: no star quotas,
 selection, and no measures that read other subjects or rulesets (``members``,
 ``result``).  :func:`check_streamable` says why a ruleset cannot.
 
-JSON Lines input: each line is ``{"subject": "M00001", "events": [ … ]}`` with events in
-the JSON interchange form (docs/data-format.md).
+Reading a JSON Lines file of subjects and their events is the file layer's
+(:mod:`dangjian_rules.io.jsonl`); this module evaluates what it is given.
 """
 
 from __future__ import annotations
 
-import gc
-import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
-from pathlib import Path
 
 from dangjian_rules.engine.run import CompiledRuleset, _measure, evaluate_subject
 from dangjian_rules.engine.verdicts import earn_stars, earn_tier, facts_for, judge_flags
 from dangjian_rules.errors import Problem, ProblemsFound
-from dangjian_rules.model.fields import DataSchema, coerce, parse_date, parse_decimal
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import Measured, Subject, SubjectResult
 from dangjian_rules.ruleset.compiled import Ruleset
 
 _NO_DATA = Dataset({}, {}, ())
-_CORE = {"id", "type", "date", "end", "quantity", "status", "member", "organization"}
 
 
 def check_streamable(ruleset: Ruleset) -> list[str]:
@@ -62,7 +55,7 @@ def evaluate_stream(
     """Results of the members whose events arrive, grouped by member, in arrival order.
 
     Members active in the period with no events at all are not yielded here; the caller
-    knows them from ``members`` (see :func:`evaluate_file`).
+    knows them from ``members`` (see :func:`dangjian_rules.io.jsonl.evaluate_file`).
     """
     reasons = check_streamable(ruleset)
     if reasons:
@@ -113,88 +106,3 @@ def evaluate_stream(
                     result, tier=earn_tier(ruleset.tiers, fact, member, organization)
                 )
         yield result
-
-
-def read_jsonl_events(
-    path: str | os.PathLike[str], schema: DataSchema
-) -> Iterator[tuple[str, list[Event]]]:
-    """``(member id, events)`` per line of a JSON Lines file, read lazily."""
-    file = os.fspath(path)
-    with Path(file).open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line, parse_float=Decimal)
-                subject = str(record["subject"])
-                events = [_event(raw, subject, schema) for raw in record["events"]]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ProblemsFound(
-                    [
-                        Problem(
-                            "DJ214",
-                            f"line {number} is not a subject with its events: {exc}",
-                            f"第 {number} 行不是“对象及其记录”的格式",
-                            file=file,
-                            line=number,
-                            hint='each line is {"subject": "M1", "events": [...]}',
-                        )
-                    ]
-                ) from None
-            yield subject, events
-
-
-def _event(raw: Mapping[str, object], subject: str, schema: DataSchema) -> Event:
-    event_type = str(raw["type"])
-    fields = schema.events.get(event_type, {})
-    attributes = {}
-    for key, value in raw.items():
-        if key in _CORE:
-            continue
-        spec = fields.get(key)
-        attributes[key] = coerce(spec, value) if spec is not None else value
-    end = raw.get("end")
-    quantity = raw.get("quantity")
-    return Event(
-        str(raw["id"]),
-        event_type,
-        parse_date(str(raw["date"])),
-        subject,
-        None,
-        parse_date(str(end)) if end else None,
-        parse_decimal(quantity) if quantity is not None else None,
-        str(raw.get("status", "approved")),
-        attributes,  # type: ignore[arg-type]
-    )
-
-
-def evaluate_file(
-    ruleset: Ruleset,
-    organizations: Mapping[str, Organization],
-    members: Mapping[str, Member],
-    events_jsonl: str | os.PathLike[str],
-    period: Period,
-    with_trace: bool = False,
-) -> Iterator[SubjectResult]:
-    """Every active member's result: streamed from the file, then members with no line."""
-    seen: set[str] = set()
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for result in evaluate_stream(
-            ruleset,
-            organizations,
-            members,
-            read_jsonl_events(events_jsonl, ruleset.schema),
-            period,
-            with_trace,
-        ):
-            seen.add(result.subject.id)
-            yield result
-        quiet: Iterator[tuple[str, list[Event]]] = (
-            (m, []) for m in sorted(members) if m not in seen
-        )
-        yield from evaluate_stream(ruleset, organizations, members, quiet, period, with_trace)
-    finally:
-        if collecting:
-            gc.enable()

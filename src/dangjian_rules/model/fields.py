@@ -14,7 +14,8 @@ from typing import Literal
 
 import attrs
 
-from dangjian_rules.model.records import AttributeValue
+from dangjian_rules.errors import Problem, ProblemsFound, suggestion
+from dangjian_rules.model.records import AttributeValue, Dataset
 
 FieldType = Literal["string", "decimal", "integer", "boolean", "date"]
 FIELD_TYPES: tuple[str, ...] = ("string", "decimal", "integer", "boolean", "date")
@@ -83,8 +84,6 @@ def coerce(spec: FieldSpec, value: object) -> AttributeValue:
     if kind == "string":
         text = str(value).strip() if not isinstance(value, str) else value.strip()
         if spec.values is not None and text not in spec.values:
-            from dangjian_rules.errors import suggestion
-
             hint, _ = suggestion(text, spec.values)
             raise FieldValueError(
                 f'"{text}" is not an allowed value of {spec.name}',
@@ -168,3 +167,109 @@ class DataSchema:
             member={**self.member, **other.member},
             events=events,
         )
+
+
+#: The Python type each declared field type holds once typed (see :func:`coerce`).
+_TYPED: dict[str, type] = {
+    "string": str,
+    "decimal": Decimal,
+    "integer": int,
+    "boolean": bool,
+    "date": dt.date,
+}
+
+
+_TYPE_WORDS = {str: "text", Decimal: "a number", int: "a whole number", bool: "true/false"}
+_WORDS = {"organizations": ("organization", "党组织"), "members": ("member", "党员")}
+#: Where a declared field is: its section and, for events, the event type ("" otherwise).
+_Place = tuple[str, str]
+
+
+def _mistyped(spec: FieldSpec, value: AttributeValue) -> bool:
+    kind = type(value)
+    if kind is not _TYPED[spec.type]:
+        # exact numbers compare equal whichever of the two they are: 25 and Decimal(25)
+        if spec.type not in ("decimal", "integer") or not (kind is int or kind is Decimal):
+            return True
+        return spec.type == "integer" and value != int(value)  # type: ignore[arg-type]
+    return spec.values is not None and value not in spec.values
+
+
+def mistyped_attributes(dataset: Dataset, schema: DataSchema) -> list[Problem]:
+    """A problem for each declared field that some record holds in another type than its
+    declaration (text ``"2"`` where a decimal is declared, …): the data was typed with
+    another schema, or with none, and its values would compare differently than the rules
+    intend.  One problem per field, naming the first such record and how many there are.
+    """
+    found: dict[tuple[_Place, str], tuple[str, AttributeValue, int]] = {}
+
+    def note(place: _Place, name: str, rid: str, value: AttributeValue) -> None:
+        first = found.get((place, name))
+        found[place, name] = (rid, value, 1) if first is None else (*first[:2], first[2] + 1)
+
+    for section, specs, records in (
+        ("organizations", schema.organization, dataset.organizations.values()),
+        ("members", schema.member, dataset.members.values()),
+    ):
+        for record in records if specs else ():
+            for name, value in record.attributes.items():
+                spec = specs.get(name)
+                if spec is not None and _mistyped(spec, value):
+                    note((section, ""), name, record.id, value)
+    no_specs: Mapping[str, FieldSpec] = {}
+    for event in dataset.events if schema.events else ():
+        event_specs = schema.events.get(event.type, no_specs)
+        for name, value in event.attributes.items() if event_specs else ():
+            spec = event_specs.get(name)
+            if spec is not None and _mistyped(spec, value):
+                note(("events", event.type), name, event.id, value)
+    return [
+        _mistyped_problem(place, _spec_at(schema, place, name), rid, value, count, dataset)
+        for (place, name), (rid, value, count) in sorted(found.items())
+    ]
+
+
+def _spec_at(schema: DataSchema, place: _Place, name: str) -> FieldSpec:
+    section, event_type = place
+    if section == "events":
+        return schema.events[event_type][name]
+    return (schema.organization if section == "organizations" else schema.member)[name]
+
+
+def _mistyped_problem(
+    place: _Place, spec: FieldSpec, rid: str, value: AttributeValue, count: int, dataset: Dataset
+) -> Problem:
+    section, event_type = place
+    if section == "events":
+        where, where_zh = f'events of type "{event_type}"', f"类型为“{event_type}”的活动记录"
+        word, word_zh = "event", "活动记录"
+    else:
+        where, where_zh = section, _WORDS[section][1]
+        word, word_zh = _WORDS[section]
+    others = f" (and {count - 1:,} more)" if count > 1 else ""
+    others_zh = f"（另有 {count - 1} 条）" if count > 1 else ""
+    wanted = spec.type if spec.values is None else f"one of {', '.join(spec.values)}"
+    held = f"{value!r} ({_TYPE_WORDS.get(type(value), type(value).__name__)})"
+    return Problem(
+        code="DJ220",
+        message=(
+            f'the field "{spec.name}" of {where} is declared {wanted}, but {word} "{rid}"'
+            f"{others} holds {held}: the data was not typed with the rulesets' fields"
+        ),
+        message_zh=(
+            f"{where_zh}的字段“{spec.name}”声明为 {wanted}，但{word_zh}“{rid}”{others_zh}的值为 "
+            f"{value!r}：读取数据时未按规则集声明的字段类型转换"
+        ),
+        file=dataset.source if dataset.source != "<memory>" else None,
+        hint="load the data with the rulesets: load_dataset(path, rulesets=[...]) "
+        "(or schema=ruleset.schema)",
+        hint_zh="请带上规则集读取数据：load_dataset(path, rulesets=[...])（或 schema=ruleset.schema）",
+    )
+
+
+def require_typed(dataset: Dataset, schema: DataSchema) -> None:
+    """Raise :class:`ProblemsFound` when a declared field holds a value of another type
+    (see :func:`mistyped_attributes`)."""
+    problems = mistyped_attributes(dataset, schema)
+    if problems:
+        raise ProblemsFound(problems)

@@ -1,7 +1,5 @@
-"""The domain: organizations, members, events and a dataset that holds them.
-
-All classes are frozen attrs classes.  Points and quantities are :class:`~decimal.Decimal`,
-dates are :class:`datetime.date`; there are no floats and no times.
+"""The domain: organizations, members and events (:mod:`~dangjian_rules.model.entities`)
+and a dataset that holds them, checked (:mod:`~dangjian_rules.model.validate`).
 """
 
 from __future__ import annotations
@@ -11,125 +9,50 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
 
 import attrs
 
-OrganizationKind = Literal["work_committee", "committee", "general_branch", "branch", "group"]
-ORGANIZATION_KINDS: tuple[str, ...] = (
-    "work_committee",
-    "committee",
-    "general_branch",
-    "branch",
-    "group",
+from dangjian_rules.errors import ProblemsFound
+from dangjian_rules.model.entities import (
+    ALIASES,
+    KIND_OF,
+    MEMBER_STATUS_OF,
+    MEMBER_STATUSES,
+    ORGANIZATION_KINDS,
+    REVIEW_STATUS_OF,
+    REVIEW_STATUSES,
+    AttributeValue,
+    Event,
+    Member,
+    MemberStatus,
+    Organization,
+    OrganizationKind,
+    ReviewStatus,
+    SubjectKind,
 )
-MemberStatus = Literal["full", "probationary"]
-MEMBER_STATUSES: tuple[str, ...] = ("full", "probationary")
-ReviewStatus = Literal["approved", "pending", "returned"]
-REVIEW_STATUSES: tuple[str, ...] = ("approved", "pending", "returned")
-SubjectKind = Literal["member", "organization"]
+from dangjian_rules.model.validate import Location, RecordKey, check_loaded
 
-#: Chinese words clerks write in spreadsheets, mapped to the canonical values.
-ALIASES: dict[str, dict[str, str]] = {
-    "kind": {
-        "机关工委": "work_committee",
-        "直工委": "work_committee",
-        "工委": "work_committee",
-        "党委": "committee",
-        "党总支": "general_branch",
-        "总支": "general_branch",
-        "党支部": "branch",
-        "支部": "branch",
-        "党小组": "group",
-        "小组": "group",
-    },
-    "member_status": {
-        "正式": "full",
-        "正式党员": "full",
-        "预备": "probationary",
-        "预备党员": "probationary",
-    },
-    "review_status": {
-        "通过": "approved",
-        "已通过": "approved",
-        "审核通过": "approved",
-        "已审核": "approved",
-        "已审": "approved",
-        "待审核": "pending",
-        "待审": "pending",
-        "退回": "returned",
-        "已退回": "returned",
-    },
-}
-
-AttributeValue = str | Decimal | int | bool | dt.date | None
-
-
-@attrs.frozen
-class Organization:
-    """A party organization: a work committee, committee, general branch, branch or group."""
-
-    id: str
-    name: str
-    kind: str
-    parent: str | None = None
-    region: str | None = None
-    attributes: Mapping[str, AttributeValue] = attrs.field(factory=dict, eq=True)
-
-
-@attrs.frozen
-class Member:
-    """A party member, full or probationary, belonging to one organization."""
-
-    id: str
-    name: str
-    organization: str
-    status: str = "full"
-    joined: dt.date | None = None
-    left: dt.date | None = None
-    roles: tuple[str, ...] = ()
-    attributes: Mapping[str, AttributeValue] = attrs.field(factory=dict)
-
-    def active_during(self, start: dt.date, end: dt.date) -> bool:
-        """Whether the member belonged to the party for at least one day of [start, end]."""
-        if self.joined is not None and self.joined > end:
-            return False
-        return not (self.left is not None and self.left < start)
-
-
-@attrs.frozen
-class Event:
-    """A record: an activity, a payment, an inspection, a sanction …
-
-    Exactly one of ``member`` and ``organization`` names its subject.
-    """
-
-    id: str
-    type: str
-    date: dt.date
-    member: str | None = None
-    organization: str | None = None
-    end: dt.date | None = None
-    quantity: Decimal | None = None
-    status: str = "approved"
-    attributes: Mapping[str, AttributeValue] = attrs.field(factory=dict)
-
-    @property
-    def subject_kind(self) -> SubjectKind:
-        return "member" if self.member is not None else "organization"
-
-    @property
-    def subject(self) -> str:
-        subject = self.member if self.member is not None else self.organization
-        assert subject is not None
-        return subject
-
-    @property
-    def days(self) -> int:
-        """Inclusive length in days (1 for a one-day event)."""
-        if self.end is None:
-            return 1
-        return (self.end - self.date).days + 1
+__all__ = [
+    "ALIASES",
+    "KIND_OF",
+    "MEMBER_STATUSES",
+    "MEMBER_STATUS_OF",
+    "ORGANIZATION_KINDS",
+    "REVIEW_STATUSES",
+    "REVIEW_STATUS_OF",
+    "AttributeValue",
+    "Dataset",
+    "Event",
+    "Member",
+    "MemberStatus",
+    "Organization",
+    "OrganizationKind",
+    "ReviewStatus",
+    "SubjectKind",
+    "dataset_from",
+    "record_dict",
+    "validate_records",
+]
 
 
 def _plain(value: object) -> object:
@@ -199,8 +122,6 @@ class Dataset:
 
         Raises :class:`~dangjian_rules.errors.ProblemsFound` listing every problem.
         """
-        from dangjian_rules.io.data import validate_records
-
         return validate_records(list(organizations), list(members), list(events), source)
 
     # -- lookups, computed once -------------------------------------------------
@@ -284,12 +205,33 @@ class Dataset:
         }
 
 
-def to_jsonable(dataset: Dataset) -> dict[str, Any]:
-    """The dataset in the JSON interchange form, records sorted by id."""
-    return {
-        "organizations": [
-            record_dict(o) for o in sorted(dataset.organizations.values(), key=lambda r: r.id)
-        ],
-        "members": [record_dict(m) for m in sorted(dataset.members.values(), key=lambda r: r.id)],
-        "events": [record_dict(e) for e in sorted(dataset.events, key=lambda r: r.id)],
-    }
+def validate_records(
+    organizations: list[Organization],
+    members: list[Member],
+    events: list[Event],
+    source: str = "<memory>",
+    locations: Mapping[RecordKey, Location] | None = None,
+) -> Dataset:
+    """Check the records and build a dataset; raise :class:`ProblemsFound` with every problem.
+
+    ``locations`` maps ``(section, index in its list)`` to the record's place, so problems
+    name the file, line and column; without it they name the path (``events[3].date``).
+    """
+    problems = check_loaded(organizations, members, events, locations, ())
+    if problems:
+        raise ProblemsFound(problems)
+    return dataset_from(organizations, members, events, source)
+
+
+def dataset_from(
+    organizations: Iterable[Organization],
+    members: Iterable[Member],
+    events: Iterable[Event],
+    source: str,
+) -> Dataset:
+    return Dataset(
+        organizations={o.id: o for o in organizations},
+        members={m.id: m for m in members},
+        events=tuple(events),
+        source=source,
+    )

@@ -1,6 +1,6 @@
 """What a ruleset says about verdicts: flags, stars, tiers and selection, as compiled specs.
 
-The engine judges subjects by these (:mod:`dangjian_rules.engine.verdicts`); the ruleset loader
+The engine judges subjects by these (:mod:`dangjian_rules.engine.verdicts`); the ruleset compiler
 builds them and checks their conditions against :func:`verdict_environment`.
 """
 

@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dangjian_rules.api import load_ruleset, parse_ruleset
+from dangjian_rules.convert.records import RecordBuilder
 from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.model.period import Period
@@ -45,22 +46,28 @@ __all__ = [
 ]
 
 
-def _date(value: str | dt.date | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
-
-
 class DatasetBuilder:
     """Builds a small dataset for a test: a committee ``ROOT`` and a branch ``B1`` to
-    start with; dates as ISO text, numbers as text or ints (never floats)."""
+    start with; dates as ISO text, numbers as text or ints (never floats).  Records are
+    made by the loaders' record builder, so Chinese kinds and statuses work and a value
+    that does not fit is reported by :meth:`build`."""
 
     def __init__(self) -> None:
         self.organizations: dict[str, Organization] = {}
         self.members: dict[str, Member] = {}
         self.events: list[Event] = []
+        self.problems: list[Problem] = []
+        self._build: RecordBuilder[str] = RecordBuilder(None, self._report)
         self.organization("ROOT", "县直机关工委", kind="work_committee")
         self.organization("B1", "第一党支部", parent="ROOT")
+
+    def _report(
+        self, key: str, field: str, code: str, message: str, message_zh: str,
+        hint: str | None, hint_zh: str | None,
+    ) -> None:  # fmt: skip
+        self.problems.append(
+            Problem(code, message, message_zh, path=f"{key}.{field}", hint=hint, hint_zh=hint_zh)
+        )
 
     def organization(
         self,
@@ -70,7 +77,10 @@ class DatasetBuilder:
         parent: str | None = None,
         **attributes: AttributeValue,
     ) -> DatasetBuilder:
-        self.organizations[id] = Organization(id, name or id, kind, parent, None, attributes)
+        raw = {"id": id, "name": name or id, "kind": kind, "parent": parent}
+        self.organizations[id] = self._build.organization(
+            f"organizations[{id}]", {**raw, "attributes": attributes}
+        )
         return self
 
     def member(
@@ -84,16 +94,10 @@ class DatasetBuilder:
         name: str | None = None,
         **attributes: AttributeValue,
     ) -> DatasetBuilder:
-        self.members[id] = Member(
-            id,
-            name or id,
-            organization,
-            status,
-            _date(joined),
-            _date(left),
-            tuple(roles),
-            attributes,
-        )
+        raw: dict[str, object] = {"id": id, "name": name or id, "organization": organization}
+        raw.update(status=status, joined=joined, left=left, roles=list(roles))
+        raw["attributes"] = attributes
+        self.members[id] = self._build.member(f"members[{id}]", raw)
         return self
 
     def event(
@@ -110,25 +114,18 @@ class DatasetBuilder:
     ) -> DatasetBuilder:
         if member is not None and member not in self.members:
             self.member(member)
-        day = _date(date)
-        assert day is not None
-        self.events.append(
-            Event(
-                id or f"E{len(self.events) + 1:04d}",
-                type,
-                day,
-                member,
-                organization,
-                _date(end),
-                None if quantity is None else Decimal(quantity),
-                status,
-                attributes,
-            )
-        )
+        rid = id or f"E{len(self.events) + 1:04d}"
+        raw: dict[str, object] = {"id": rid, "type": type, "date": date, "member": member}
+        raw.update(organization=organization, end=end, quantity=quantity, status=status)
+        event = self._build.event(f"events[{len(self.events)}]", {**raw, "attributes": attributes})
+        if event is not None:
+            self.events.append(event)
         return self
 
     def build(self) -> Dataset:
         """The dataset, validated like loaded data (raises ProblemsFound)."""
+        if self.problems:
+            raise ProblemsFound(self.problems)
         return Dataset.build(self.organizations.values(), self.members.values(), self.events)
 
 

@@ -27,10 +27,10 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.convert.records import RecordBuilder
 from dangjian_rules.errors import Language, Problem, ProblemsFound
-from dangjian_rules.model.fields import FieldValueError, coerce
 from dangjian_rules.model.period import Period
-from dangjian_rules.model.records import Dataset, Event, Member, Organization
+from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import (
     DataRef,
     PeriodRef,
@@ -46,9 +46,10 @@ from dangjian_rules.model.result import (
 from dangjian_rules.plugins.manager import Registry
 from dangjian_rules.ruleset.compiled import Ruleset, TestCase
 
-CORE_MEMBER = {"id", "name", "organization", "status", "joined", "left", "roles"}
-CORE_EVENT = {"id", "type", "date", "end", "quantity", "status", "member", "organization"}
-CORE_ORG = {"id", "name", "kind", "parent", "region"}
+_DEFAULT_ORGANIZATIONS = (
+    {"id": "ROOT", "name": "县直机关工委", "kind": "work_committee"},
+    {"id": "B1", "name": "第一党支部", "kind": "branch", "parent": "ROOT"},
+)
 
 
 @attrs.frozen
@@ -61,99 +62,47 @@ class Outcome:
     run: RunResult | None
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def build_dataset(case: TestCase, ruleset: Ruleset) -> Dataset:
-    """The case's records, with the omitted parts filled in; raises ProblemsFound."""
-    given = case.given
+    """The case's records, with the omitted parts filled in, built by the one record
+    builder and typed by the ruleset's fields; raises ProblemsFound (DJ130 for a value that
+    does not fit, the data checks' codes for the rest), each at the case."""
     problems: list[Problem] = []
 
-    def typed(fields: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            spec = fields.get(key)
-            if spec is None:
-                out[key] = value
-                continue
-            try:
-                out[key] = coerce(spec, value)
-            except FieldValueError as exc:
-                problems.append(
-                    Problem(
-                        "DJ130",
-                        f"test “{case.name}”: {exc.message}",
-                        f"测试“{case.name}”：{exc.message_zh}",
-                        file=case.file,
-                        line=case.line,
-                        hint=exc.hint,
-                    )
-                )
-        return out
+    def report(
+        _: None, __: str, code: str, message: str, message_zh: str, hint: str | None,
+        hint_zh: str | None,
+    ) -> None:  # fmt: skip
+        problems.append(
+            Problem(
+                "DJ130" if code == "DJ210" else code,
+                f"test “{case.name}”: {message}",
+                f"测试“{case.name}”：{message_zh}",
+                file=case.file,
+                line=case.line,
+                hint=hint,
+                hint_zh=hint_zh,
+            )
+        )
 
-    organizations: list[Organization] = []
-    for raw in given.get("organizations") or [
-        {"id": "ROOT", "name": "县直机关工委", "kind": "work_committee"},
-        {"id": "B1", "name": "第一党支部", "kind": "branch", "parent": "ROOT"},
-    ]:
-        extra = {k: v for k, v in raw.items() if k not in CORE_ORG}
-        organizations.append(
-            Organization(
-                str(raw["id"]),
-                str(raw.get("name", raw["id"])),
-                str(raw.get("kind", "branch")),
-                raw.get("parent"),
-                raw.get("region"),
-                typed(ruleset.organization_fields, extra),
-            )
-        )
+    build: RecordBuilder[None] = RecordBuilder(ruleset.schema, report, name_records=False)
+    organizations = [
+        build.organization(None, {"name": raw.get("id"), "kind": "branch", **raw})
+        for raw in case.given.get("organizations") or _DEFAULT_ORGANIZATIONS
+    ]
     default_org = next((o.id for o in organizations if o.kind == "branch"), organizations[-1].id)
-    members: list[Member] = []
-    for raw in given.get("members") or []:
-        extra = {k: v for k, v in raw.items() if k not in CORE_MEMBER}
-        members.append(
-            Member(
-                str(raw["id"]),
-                str(raw.get("name", raw["id"])),
-                str(raw.get("organization", default_org)),
-                str(raw.get("status", "full")),
-                _date(raw.get("joined")),
-                _date(raw.get("left")),
-                tuple(raw.get("roles", ())),
-                typed(ruleset.member_fields, extra),
-            )
-        )
-    events: list[Event] = []
-    for number, raw in enumerate(given.get("events") or [], start=1):
-        event_type = str(raw.get("type", ""))
-        declared = ruleset.event_types.get(event_type)
-        extra = {k: v for k, v in raw.items() if k not in CORE_EVENT}
-        member = raw.get("member")
-        organization = raw.get("organization")
-        if member is None and organization is None:
-            if ruleset.subject == "member":
-                member = case.subject
-            else:
-                organization = case.subject
-        quantity = raw.get("quantity")
-        events.append(
-            Event(
-                str(raw.get("id", f"T{number:03d}")),
-                event_type,
-                _date(raw.get("date")) or dt.date.min,
-                member,
-                organization,
-                _date(raw.get("end")),
-                None if quantity is None else Decimal(quantity),
-                str(raw.get("status", "approved")),
-                typed(declared.fields if declared else {}, extra),
-            )
-        )
+    members = [
+        build.member(None, {"name": raw.get("id"), "organization": default_org, **raw})
+        for raw in case.given.get("members") or []
+    ]
+    subject_field = "member" if ruleset.subject == "member" else "organization"
+    events = []
+    for number, raw in enumerate(case.given.get("events") or [], start=1):
+        defaults = {"id": f"T{number:03d}", "type": ""}
+        if raw.get("member") is None and raw.get("organization") is None:
+            defaults[subject_field] = case.subject or ""
+        event = build.event(None, {**defaults, **raw})
+        if event is not None:
+            events.append(event)
     if problems:
         raise ProblemsFound(problems)
     try:

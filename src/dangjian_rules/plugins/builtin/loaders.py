@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dangjian_rules.io.data import load_csv_folder, load_json_dataset
+from dangjian_rules.io.csv_reader import load_csv_folder
 from dangjian_rules.io.formats import DataLoader
+from dangjian_rules.io.json_reader import load_json_dataset
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.plugins.hookspecs import hookimpl
