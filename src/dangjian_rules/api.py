@@ -17,7 +17,7 @@ from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
-from dangjian_rules.plugins.manager import Registry
+from dangjian_rules.plugins.manager import Registry, default_registry
 from dangjian_rules.ruleset.compiled import Ruleset
 
 
@@ -48,16 +48,26 @@ def evaluate(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period (see
-    :func:`dangjian_rules.engine.run.evaluate`)."""
+    :func:`dangjian_rules.engine.run.evaluate`), with the plugins of ``registry`` (default:
+    the installed ones): an exception in a plugin's rule-kind code names the plugin, and
+    the plugins' ``dangjian_rules_process_results`` wrappers see the run before it is
+    returned."""
+    plugins = registry or default_registry()
+
+    def finish(run: RunResult) -> RunResult:
+        processed: RunResult = plugins.call("dangjian_rules_process_results", run=run)
+        return processed
+
     return _evaluate(
         rulesets,
         dataset,
         period,
-        registry=registry,
         previous=previous,
         pinned=pinned,
         workers=workers,
         executor=executor,
         with_trace=with_trace,
         progress=progress,
+        finish=finish,
+        guard=plugins.guard,
     )

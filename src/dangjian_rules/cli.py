@@ -102,7 +102,7 @@ def _load_data_for(
 
 
 def _run(args: argparse.Namespace) -> tuple[RunResult, list[Ruleset]]:
-    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.api import evaluate
     from dangjian_rules.io.progress import terminal_progress
     from dangjian_rules.model.period import Period
     from dangjian_rules.model.result import read_result
@@ -439,7 +439,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """One self-contained HTML report: overview, comparison, charts, lists, drill-down."""
     import time
 
-    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.api import evaluate
     from dangjian_rules.io.messages import Catalogue
     from dangjian_rules.io.progress import terminal_progress
     from dangjian_rules.io.report import render_report

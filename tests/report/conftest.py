@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dangjian_rules.engine.run import evaluate
+from dangjian_rules.api import evaluate
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset

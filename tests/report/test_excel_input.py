@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from dangjian_rules.api import evaluate
 from dangjian_rules.cli import main
-from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import ProblemsFound
 from dangjian_rules.io.excel import (
     SheetProblem,
