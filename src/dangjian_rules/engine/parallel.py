@@ -110,10 +110,8 @@ class Slices:
         before: Mapping[tuple[str, str], SubjectResult],
         with_trace: bool,
     ) -> list[Future[tuple[dict[str, SubjectResult], dict[str, Facts]]]]:
-        """One task per slice, each given only the earlier results its measures may read:
-        of the rulesets this one needs, about the slice's own subjects."""
+        """One task per slice, each given only the earlier results of its own subjects."""
         futures = []
-        needed = {r: res for r, res in done.items() if r in ruleset.needs}
         for number, part in enumerate(self.parts):
             ids = set(part.dataset.members) | set(part.organizations)
             futures.append(
@@ -122,7 +120,7 @@ class Slices:
                     ruleset,
                     number if self.forked else part,
                     period,
-                    {r: {k: v for k, v in res.items() if k in ids} for r, res in needed.items()},
+                    {r: {k: v for k, v in res.items() if k in ids} for r, res in done.items()},
                     {k: v for k, v in before.items() if k[1] in ids},
                     with_trace,
                 )

@@ -148,7 +148,10 @@ def _evaluate(
     refs: list[RulesetRef] = []
     for ruleset in ordered:
         subjects = subjects_of(ruleset, dataset, period)
-        args = (dataset, period, done, before, with_trace)
+        # Measures read the results of the rulesets this one needs, and only those, on
+        # every path (workers are sent no more).
+        readable = {needed: done[needed] for needed in ruleset.needs}
+        args = (dataset, period, readable, before, with_trace)
         if slices is None:
             mine, facts = evaluate_each(ruleset, subjects, *args, progress)
             if progress is not None:
