@@ -215,51 +215,17 @@ def score_subject(
                 if amount is not None:
                     matched = candidate
                     break
-        status = event.status
-        if status != "approved":
-            bucket = "pending" if status == "pending" else "returned"
-            counts[bucket] += 1
-            if keep:
-                trace.append(
-                    TraceEntry(
-                        event.id,
-                        day,
-                        event.type,
-                        bucket,
-                        matched.rule.id if matched else None,
-                        None,
-                        amount if matched is not None and matched.effect != "veto" else None,
-                        None,
-                    )
-                )
-            continue
-        if matched is None or amount is None:
-            if event.id in measured_ids:
-                counts["measured"] += 1
-                if keep:
-                    trace.append(
-                        TraceEntry(event.id, day, event.type, "measured", None, None, None, None)
-                    )
-                continue
-            counts["unmatched"] += 1
-            note = "no rule for this event type" if not candidates else "no rule's condition held"
-            if keep:
-                trace.append(
-                    TraceEntry(event.id, day, event.type, "unmatched", None, None, None, None, note)
-                )
+        if (
+            event.status != "approved"
+            or matched is None
+            or amount is None
+            or matched.effect == "veto"
+        ):
+            _account_unscored(
+                event, matched, amount, not candidates, measured_ids, counts, trace, vetoes, keep
+            )
             continue
         rule = matched.rule
-        if matched.effect == "veto":
-            award = rule.award
-            counts["veto"] += 1
-            vetoes.append(
-                Veto(rule.id, rule.label, event.id, day, award.veto_grade, award.veto_score)
-            )
-            if keep:
-                trace.append(
-                    TraceEntry(event.id, day, event.type, "veto", rule.id, None, None, None)
-                )
-            continue
 
         # How much of the award fits under every cap and bound; the tightest one bites.
         # Caps limit the size of awards and deductions alike; bounds depend on direction.
@@ -353,6 +319,60 @@ def score_subject(
         trace=tuple(trace),
         measures=dict(measures),
     )
+
+
+def _account_unscored(
+    event: Event,
+    matched: _CompiledRule | None,
+    amount: Decimal | None,
+    no_rule: bool,
+    measured_ids: frozenset[str],
+    counts: dict[str, int],
+    trace: list[TraceEntry],
+    vetoes: list[Veto],
+    keep: bool,
+) -> None:
+    """Account an event in the period that adds no points: pending or returned, claimed by
+    no rule (given to a measure, or unmatched), or claimed by a veto rule."""
+    day = event.date
+    if event.status != "approved":
+        bucket = "pending" if event.status == "pending" else "returned"
+        counts[bucket] += 1
+        if keep:
+            trace.append(
+                TraceEntry(
+                    event.id,
+                    day,
+                    event.type,
+                    bucket,
+                    matched.rule.id if matched else None,
+                    None,
+                    amount if matched is not None and matched.effect != "veto" else None,
+                    None,
+                )
+            )
+        return
+    if matched is None or amount is None:
+        if event.id in measured_ids:
+            counts["measured"] += 1
+            if keep:
+                trace.append(
+                    TraceEntry(event.id, day, event.type, "measured", None, None, None, None)
+                )
+            return
+        counts["unmatched"] += 1
+        note = "no rule for this event type" if no_rule else "no rule's condition held"
+        if keep:
+            trace.append(
+                TraceEntry(event.id, day, event.type, "unmatched", None, None, None, None, note)
+            )
+        return
+    rule = matched.rule
+    award = rule.award
+    counts["veto"] += 1
+    vetoes.append(Veto(rule.id, rule.label, event.id, day, award.veto_grade, award.veto_score))
+    if keep:
+        trace.append(TraceEntry(event.id, day, event.type, "veto", rule.id, None, None, None))
 
 
 def _adjust_at_end(
