@@ -7,7 +7,6 @@ other rulesets' results (tests/paths/)."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import cache
@@ -42,10 +41,8 @@ BEFORE = Period.parse("2014")
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[Executor]:
-    """A plain process pool that pickles everything (no fork): the ``executor=`` path."""
-    with ProcessPoolExecutor(
-        max_workers=2, mp_context=multiprocessing.get_context("spawn")
-    ) as executor:
+    """The ``executor=`` path: the slices are pickled to the pool's processes."""
+    with ProcessPoolExecutor(2) as executor:
         yield executor
 
 
