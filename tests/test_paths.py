@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dangjian_rules import Dataset, Period, RunResult, dumps, evaluate, load_ruleset
+from dangjian_rules import Dataset, Period, RunResult, dumps, evaluate, load_ruleset, parse_ruleset
 from dangjian_rules.engine.points import CompiledRuleset
 from dangjian_rules.engine.run import _order
 from dangjian_rules.engine.stream import check_streamable, evaluate_stream
@@ -30,7 +30,7 @@ from dangjian_rules.model.result import SubjectResult
 from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.loader import in_force_versions, load_rulesets
 from dangjian_rules.ruleset.verdicts import Facts
-from dangjian_rules.testing.strategies import county_datasets
+from dangjian_rules.testing.strategies import county_datasets, tree_datasets, valid_rulesets
 from dangjian_rules.tools.generate import generate_county
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +227,21 @@ def test_every_path_gives_the_same_result_on_generated_data(
     # previous.*: the same data judged for the year before, as the previous period
     previous = evaluate(rulesets, dataset, BEFORE)
     assert_same(every_path(rulesets, dataset, PERIOD, pool, previous))
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(text=valid_rulesets(), data=st.data())
+def test_every_path_gives_the_same_result_for_generated_rulesets(
+    pool: Executor, text: str, data: st.DataObject
+) -> None:
+    ruleset, problems = parse_ruleset(text, "generated.toml")
+    assert ruleset is not None, (text, problems)
+    dataset = data.draw(tree_datasets(ruleset, max_branches=4, max_members=4, max_events=30))
+    assert_same(every_path([ruleset], dataset, PERIOD, pool))
 
 
 #: every shipped ruleset (the sample data, examples/sanmenxia-*, is made for all of them)
