@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian_rules import Period, ProblemsFound, dumps, evaluate, loads, parse_ruleset
+from dangjian_rules.engine.run import evaluate as engine_evaluate
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 from dangjian_rules.model.result import BUCKETS
 from dangjian_rules.ruleset.compiled import Ruleset
@@ -364,3 +368,26 @@ def test_a_category_cap_is_shared_by_its_rules() -> None:
         "life",
         "2015-03",
     )
+
+
+def test_the_engine_takes_its_post_processing_and_guard_as_arguments(card: Ruleset) -> None:
+    # The core knows no plugins: api.evaluate passes the registry's; here, our own.
+    guarded: list[str] = []
+
+    @contextmanager
+    def guard(what: str) -> Iterator[None]:
+        guarded.append(what)
+        yield
+
+    data = dataset([ev("E1", "meeting", "2015-03-02")])
+    plain = engine_evaluate(card, data, YEAR)
+    run = engine_evaluate(
+        card,
+        data,
+        YEAR,
+        finish=lambda run: attrs.evolve(run, engine=run.engine + " +finished"),
+        guard=guard,
+    )
+    assert run.engine == plain.engine + " +finished"
+    assert guarded == [f"evaluating {card.id}"]
+    assert dumps(attrs.evolve(run, engine=plain.engine)) == dumps(plain)

@@ -42,24 +42,36 @@ def test_streamed_results_equal_the_whole_run(tmp_path: Path) -> None:
     ]
 
 
-def test_rulesets_that_compare_subjects_cannot_stream(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("added", "reason"),
+    [
+        (
+            '\n[selection]\ncount = 3\nrank_by = ["result.score desc"]\n',
+            "a selection ranks subjects against each other",
+        ),
+        (
+            '\n[stars]\nmode = "cumulative"\nlevels = [{ stars = 1, label = "一星", '
+            'when = "result.score >= 80" }]\nquota = [{ stars = 1, at_most = 0.1 }]\n'
+            'rank_by = ["result.score desc"]\n',
+            "star quotas compare subjects with each other",
+        ),
+    ],
+)
+def test_rulesets_that_compare_subjects_cannot_stream(
+    tmp_path: Path, added: str, reason: str
+) -> None:
     # A folder of its own: baselines are also searched one folder up, where pytest keeps
     # the other tests' folders.
     tmp_path = tmp_path / "own"
     tmp_path.mkdir()
-    text = (
-        CARD.read_text(encoding="utf-8").replace(
-            'description = "Member',
-            'description = "Member',
-        )
-        + '\n[selection]\ncount = 3\nrank_by = ["result.score desc"]\n'
-    )
-    (tmp_path / "card.toml").write_text(text, encoding="utf-8")
+    plain = CARD.read_text(encoding="utf-8")
+    (tmp_path / "card.toml").write_text(plain + added, encoding="utf-8")
     for name in ("member-baseline-2015.toml",):
         (tmp_path / name).write_text(
             (ROOT / "rulesets" / "sanmenxia" / name).read_text(encoding="utf-8"), "utf-8"
         )
+    assert check_streamable(load_ruleset(CARD)) == []
     card = load_ruleset(tmp_path / "card.toml")
-    assert check_streamable(card) == ["a selection ranks subjects against each other"]
+    assert check_streamable(card) == [reason]
     with pytest.raises(ProblemsFound, match="cannot be evaluated as a stream"):
         list(evaluate_stream(card, {}, {}, iter(()), Period.parse("2015")))

@@ -76,20 +76,25 @@ def evaluate(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RunResult:
     """Evaluate one or more rulesets over a dataset for a period (see
-    :func:`dangjian_rules.engine.run.evaluate`)."""
+    :func:`dangjian_rules.engine.run.evaluate`), with the plugins of ``registry`` (default:
+    the installed ones): an exception in a plugin's rule-kind code names the plugin, and
+    the plugins' ``dangjian_rules_process_results`` wrappers see the run before it is
+    returned."""
     given = (rulesets,) if isinstance(rulesets, Ruleset) else rulesets
     require_typed(dataset, data_schema(given))
+    plugins = registry or default_registry()
     return _evaluate(
         rulesets,
         dataset,
         period,
-        registry=registry,
         previous=previous,
         pinned=pinned,
         workers=workers,
         executor=executor,
         with_trace=with_trace,
         progress=progress,
+        finish=plugins.process_results,
+        guard=plugins.guard,
     )
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dangjian_rules.api import load_rulesets
-from dangjian_rules.engine.run import evaluate
+from dangjian_rules.api import evaluate, load_rulesets
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from dangjian_rules.api import evaluate
 from dangjian_rules.cli import main
 from dangjian_rules.convert.results import dumps
-from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import ProblemsFound
 from dangjian_rules.io.xlsx import SheetProblem, column_letter
 from dangjian_rules.io.xlsx_data import dump_xlsx_dataset, load_xlsx_dataset

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dangjian_rules.engine.run import evaluate
+from dangjian_rules.api import evaluate
 from dangjian_rules.io.messages import MESSAGES, Catalogue, message
 from dangjian_rules.io.progress import TerminalProgress, terminal_progress
 from dangjian_rules.model.period import Period

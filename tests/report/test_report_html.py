@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 import pytest
 
+from dangjian_rules.api import evaluate
 from dangjian_rules.cli import main
-from dangjian_rules.engine.run import evaluate
 from dangjian_rules.io.report import grouping, pass_grades, render_report
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Organization

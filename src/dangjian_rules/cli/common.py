@@ -107,9 +107,8 @@ def pinned_versions(args: argparse.Namespace, rulesets: Sequence[Ruleset]) -> di
 def evaluate_args(args: argparse.Namespace, progress: TerminalProgress) -> Evaluated:
     """Load the rulesets and data of a command and evaluate them (``evaluate``, ``explain``,
     ``report``); ``progress`` shows what is being done on a terminal."""
-    from dangjian_rules.api import load_rulesets
+    from dangjian_rules.api import evaluate, load_rulesets
     from dangjian_rules.convert.results import read_result
-    from dangjian_rules.engine.run import evaluate
     from dangjian_rules.model.period import Period
 
     t = Catalogue(args.lang)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from dangjian_rules.engine.run import CompiledRuleset, _measure, evaluate_subject
-from dangjian_rules.engine.verdicts import earn_stars, earn_tier, facts_for, judge_flags
+from dangjian_rules.engine.points import CompiledRuleset
+from dangjian_rules.engine.subject import evaluate_one
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
-from dangjian_rules.model.result import Measured, Subject, SubjectResult
+from dangjian_rules.model.result import Subject, SubjectResult
 from dangjian_rules.ruleset.compiled import Ruleset
 
 _NO_DATA = Dataset({}, {}, ())
@@ -78,31 +78,8 @@ def evaluate_stream(
         if member is None or not member.active_during(period.start, period.end):
             continue
         events.sort(key=lambda e: (e.date, e.id))
-        organization = organizations.get(member.organization)
         subject = Subject("member", member.id, member.name, member.organization, member.status)
-        measures: dict[str, Measured] = {}
-        given: frozenset[str] = frozenset()
-        if ruleset.measures:  # streamable measures read only the subject's own records
-            measures, given = _measure(
-                ruleset, subject, member, organization, events, period, _NO_DATA, {}, {}
-            )
-        result = evaluate_subject(
-            compiled, subject, member, organization, events, period, measures, given, with_trace
-        )
-        if ruleset.flags or ruleset.stars or ruleset.tiers:
-            import attrs
-
-            fact = facts_for(result, measures, None)
-            result = attrs.evolve(
-                result, flags=judge_flags(ruleset.flags, fact, member, organization)
-            )
-            vetoed = [v.label for v in result.vetoes]
-            if ruleset.stars is not None:
-                result = attrs.evolve(
-                    result, stars=earn_stars(ruleset.stars, fact, member, organization, vetoed)
-                )
-            if ruleset.tiers is not None:
-                result = attrs.evolve(
-                    result, tier=earn_tier(ruleset.tiers, fact, member, organization)
-                )
+        rated = (subject, member, organizations.get(member.organization))
+        # Streamable measures read only the subject's own records: no data, no results.
+        result, _ = evaluate_one(compiled, rated, events, period, _NO_DATA, {}, {}, with_trace)
         yield result

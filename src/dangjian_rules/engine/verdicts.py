@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.model.records import Dataset, Member, Organization
 from dangjian_rules.model.result import (
     Criterion,
     Flag,
@@ -26,7 +27,7 @@ from dangjian_rules.model.result import (
     Tier,
     scalar_text,
 )
-from dangjian_rules.ruleset.expr import Node
+from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.verdicts import (
     CriterionSpec,
     Facts,
@@ -38,6 +39,36 @@ from dangjian_rules.ruleset.verdicts import (
 )
 
 # ---------------------------------------------------------------- per subject
+
+
+def judge_subject(
+    ruleset: Ruleset,
+    result: SubjectResult,
+    measures: Mapping[str, Any],
+    past: SubjectResult | None,
+    member: Member | None,
+    organization: Organization | None,
+) -> tuple[SubjectResult, Facts | None]:
+    """A subject's own verdicts, in order: flags, stars, tier — each step sees the ones
+    before it (``result.flagged``, ``result.stars``).  Returns the judged result and the
+    facts the verdicts across subjects read (None when the ruleset has no verdicts)."""
+    if not (ruleset.flags or ruleset.stars or ruleset.tiers or ruleset.selection):
+        return result, None
+    fact = facts_for(result, measures, past)
+    flags = judge_flags(ruleset.flags, fact, member, organization)
+    result = attrs.evolve(result, flags=flags)
+    fact["result"]["flagged"] = bool(flags)
+    if ruleset.stars is not None:
+        vetoed = [f"{v.label}（{v.event}）" for v in result.vetoes]
+        earned = earn_stars(ruleset.stars, fact, member, organization, vetoed)
+        stars = limit_stars(ruleset.stars, earned, past)
+        result = attrs.evolve(result, stars=stars)
+        fact["result"]["stars"] = Decimal(stars.count)  # tiers and quotas read it
+    if ruleset.tiers is not None:
+        tier = limit_tier(ruleset.tiers, earn_tier(ruleset.tiers, fact, member, organization), past)
+        result = attrs.evolve(result, tier=tier)
+        fact["result"]["tier"] = tier.tier
+    return result, fact
 
 
 def judge_flags(
@@ -100,6 +131,59 @@ def earn_tier(spec: TierSpec, facts: Facts, member: Any, organization: Any) -> T
 
 
 # ---------------------------------------------------------------- across subjects
+
+
+def across_subjects(
+    ruleset: Ruleset,
+    results: dict[str, SubjectResult],
+    facts: dict[str, Facts],
+    people: Mapping[str, tuple[Member | None, Organization | None]],
+    dataset: Dataset,
+) -> dict[str, SubjectResult]:
+    """Quotas, then selection: the verdicts that compare subjects with each other.
+    ``facts`` are those :func:`judge_subject` returned, by subject id."""
+    spec = ruleset.stars
+    if spec is not None and spec.quotas:
+        order = {s: rank_order(spec.rank_by, facts[s], s) for s in results}
+        stars = {s: r.stars for s, r in results.items() if r.stars is not None}
+        for subject_id, limited in apply_quotas(spec, stars, order).items():
+            results[subject_id] = attrs.evolve(results[subject_id], stars=limited)
+    if ruleset.selection is not None:
+        for subject_id, result in results.items():  # selection sees final stars and tiers
+            fact = facts[subject_id]
+            fact["result"]["stars"] = None if result.stars is None else Decimal(result.stars.count)
+            fact["result"]["tier"] = None if result.tier is None else result.tier.tier
+        scope_of = _scope_finder(ruleset.selection.scope, people, dataset)
+        chosen = select(ruleset.selection, sorted(results), facts, people, scope_of)
+        for subject_id, selection in chosen.items():
+            results[subject_id] = attrs.evolve(results[subject_id], selection=selection)
+    return results
+
+
+def _scope_finder(
+    scope_kind: str | None,
+    people: Mapping[str, tuple[Member | None, Organization | None]],
+    dataset: Dataset,
+) -> Callable[[str], str | None]:
+    """The organization of kind ``scope_kind`` a subject is ranked within."""
+
+    def scope_of(subject_id: str) -> str | None:
+        if scope_kind is None:
+            return None
+        member, organization = people[subject_id]
+        start = (
+            member.organization
+            if member is not None
+            else (organization.id if organization is not None else None)
+        )
+        if start is None or start not in dataset.organizations:
+            return None
+        for org_id in (start, *dataset.ancestors(start)):
+            if dataset.organizations[org_id].kind == scope_kind:
+                return org_id
+        return None
+
+    return scope_of
 
 
 def limit_stars(spec: StarsSpec, stars: Stars, previous: SubjectResult | None) -> Stars:
@@ -291,7 +375,3 @@ def facts_for(
             "selected": None if previous.selection is None else previous.selection.selected,
         }
     return facts
-
-
-def field_of(node: Node) -> tuple[str, str] | None:
-    return (node.value[0], node.value[1]) if node.op == "field" else None

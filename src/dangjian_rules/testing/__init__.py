@@ -26,9 +26,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from dangjian_rules.api import load_ruleset, parse_ruleset
+from dangjian_rules.api import evaluate, load_ruleset, parse_ruleset
 from dangjian_rules.convert.records import RecordBuilder
-from dangjian_rules.engine.run import evaluate
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import AttributeValue, Dataset, Event, Member, Organization

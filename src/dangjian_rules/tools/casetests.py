@@ -225,7 +225,7 @@ def run_case(
     lang: Language,
 ) -> Outcome:
     """Evaluate one case (with the rulesets its ruleset reads) and compare."""
-    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.api import evaluate
 
     period = Period.parse(case.period)
     needed: list[Ruleset] = [ruleset]

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from dangjian_rules.engine.run import evaluate
+from dangjian_rules.api import evaluate
 from dangjian_rules.errors import Language
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Dataset

@@ -304,7 +304,7 @@ def _period_for(ruleset: Ruleset, everything: Sequence[Ruleset], registry: Regis
     """A year all the rulesets can be evaluated for: the first, from the ruleset's own
     start (2015 if it gives none), in which it and a version of each ruleset it reads are
     in force."""
-    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.api import evaluate
 
     first = ruleset.in_force_from.year if ruleset.in_force_from is not None else 2015
     if ruleset.in_force_until is not None:
@@ -335,7 +335,8 @@ def fuzz(
     failed (see the module docstring).  Raises :class:`ProblemsFound` when the rulesets
     cannot be evaluated for the period at all (not in force, a ruleset they read missing).
     """
-    from dangjian_rules.engine.run import evaluate
+
+    from dangjian_rules.api import evaluate
     from dangjian_rules.testing.strategies import county_datasets
 
     registry = registry or default_registry()
@@ -459,7 +460,7 @@ def _failure(
     registry: Registry,
     seed: int,
 ) -> Failure:
-    from dangjian_rules.engine.run import evaluate
+    from dangjian_rules.api import evaluate
 
     result: SubjectResult | None = None
     target = broken.subject
