@@ -278,14 +278,6 @@ class Registry:
             )
         return [problem for problems in found for problem in problems]
 
-    def call(self, hook_name: str, **kwargs: Any) -> Any:
-        """Call a hook by name, naming the plugin whose code raised, if one does.
-
-        Kept for callers not yet switched to the typed methods (:meth:`process_results`,
-        :meth:`check_ruleset`), which are the way to call a hook."""
-        with _naming_the_plugin(self, "raised in " + hook_name, ours_pass=False):
-            return getattr(self.manager.hook, hook_name)(**kwargs)
-
     def culprit(self, exc: BaseException) -> str:
         """The plugin whose module the exception was raised from (innermost first)."""
         modules = {
