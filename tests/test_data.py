@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dangjian_rules
-from dangjian_rules.api import load_ruleset, load_rulesets
+from dangjian_rules.api import load_dataset, load_ruleset, load_rulesets
 from dangjian_rules.cli import main
 from dangjian_rules.convert import records as record_builder
 from dangjian_rules.convert.results import dumps
@@ -32,7 +32,6 @@ from dangjian_rules.io.data import (
     dump_csv_folder,
     dump_json_dataset,
     load_csv_folder,
-    load_dataset,
     load_json_dataset,
     validate_records,
 )
@@ -505,7 +504,7 @@ def test_missing_files(tmp_path: Path) -> None:
     p = only(problems_of(lambda: load_dataset(missing)), "DJ219")
     assert p.file == str(missing)
     p = only(problems_of(lambda: load_dataset(missing / "data.json")), "DJ219")
-    assert p.message == f"{missing / 'data.json'} does not exist"
+    assert p.message == f"the data file {missing / 'data.json'} does not exist"
     folder = write_folder(tmp_path / "data", events=None)
     p = only(problems_of(lambda: load_dataset(folder)), "DJ219")
     assert p.file == str(folder / "events.csv")
@@ -867,7 +866,7 @@ def test_load_dataset_reads_a_workbook(tmp_path: Path) -> None:
     assert dangjian_rules.load_dataset(book, rulesets=card).fingerprint == data.fingerprint
     with pytest.raises(ProblemsFound) as caught:
         dangjian_rules.load_dataset(tmp_path / "data.txt")
-    assert [p.code for p in caught.value.problems] == ["DJ211"]
+    assert [p.code for p in caught.value.problems] == ["DJ219"]
 
 
 def test_mistyped_attributes_in_memory() -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian_rules.api import load_ruleset
-from dangjian_rules.io.data import load_dataset
+from dangjian_rules.api import load_dataset, load_ruleset
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.tools.generate import generate_county, write_csv_folder

@@ -68,12 +68,9 @@ def load_data_for(
     args: argparse.Namespace, rulesets: Sequence[Ruleset], registry: Registry
 ) -> Dataset:
     """The --data of a command, its extra columns typed by the fields the rulesets declare."""
-    from dangjian_rules.model.fields import DataSchema
+    from dangjian_rules.api import load_dataset
 
-    schema = DataSchema()
-    for ruleset in rulesets:
-        schema = schema.merge(ruleset.schema)
-    return registry.load_data(args.data, schema=schema, encoding=args.encoding)
+    return load_dataset(args.data, encoding=args.encoding, rulesets=rulesets, registry=registry)
 
 
 @attrs.frozen

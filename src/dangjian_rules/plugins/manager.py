@@ -314,7 +314,7 @@ class Registry:
         encoding: str | None = None,
     ) -> Dataset:
         """Load data with the first loader (installed plugins first) that accepts the path;
-        raises ProblemsFound (DJ211) when none does."""
+        raises ProblemsFound (DJ219) when none does."""
         target = Path(path)
         loader = self.loader_for(target)
         if loader is None:
@@ -373,16 +373,21 @@ class Registry:
 
 
 def _no_loader_problem(path: str, loaders: Sequence[DataLoader]) -> Problem:
+    """DJ219: no loader reads the path; says why in the words a clerk needs."""
     names = ", ".join(loader.name for loader in loaders)
-    missing = not Path(path).exists()
+    target = Path(path)
+    if target.suffix.lower() == ".csv" and target.is_file():
+        message = f"{path} is one CSV file; give the folder that holds the three files"
+        message_zh = f"{path} 只是一个 CSV 文件；请给出存放三个 CSV 文件的文件夹"
+    elif not target.exists():
+        message, message_zh = f"{path} does not exist", f"{path} 不存在"
+    else:
+        message = f"{path} is in no data format I can read (known formats: {names})"
+        message_zh = f"{path} 的数据格式无法识别（可读取的格式：{names}）"
     return Problem(
-        code="DJ211",
-        message=(
-            "no data here in a format I can read" if missing else "this data format is not known"
-        )
-        + f" (known formats: {names})",
-        message_zh=("找不到数据" if missing else "无法识别的数据格式")
-        + f"（可读取的格式：{names}）",
+        code="DJ219",
+        message=message,
+        message_zh=message_zh,
         file=path,
         hint="give a .json file, an .xlsx workbook, or a folder with "
         "organizations.csv, members.csv and events.csv",
