@@ -879,6 +879,19 @@ def test_mistyped_attributes_in_memory() -> None:
     assert problem.code == "DJ220" and '"E1"' in problem.message and problem.file is None
 
 
+def test_require_typed_fails_every_time_and_remembers_only_a_pass() -> None:
+    decimal = DataSchema(events={"meeting": {"hours": FieldSpec("hours", "decimal")}})
+    text = DataSchema(events={"meeting": {"hours": FieldSpec("hours", "string")}})
+    bad = _meeting_dataset("2")
+    for _ in range(2):
+        with pytest.raises(ProblemsFound):
+            fields.require_typed(bad, decimal)
+    fields.require_typed(bad, text)
+    fields.require_typed(bad, text)  # remembered, and still right for another schema:
+    with pytest.raises(ProblemsFound):
+        fields.require_typed(bad, decimal)
+
+
 def _meeting_dataset(hours: AttributeValue) -> Dataset:
     return Dataset.build(
         [Organization("B1", "支部", "branch")],

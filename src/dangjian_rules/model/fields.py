@@ -8,6 +8,7 @@ of a CSV cell into a typed value, so a bad cell is reported where it is.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -179,6 +180,14 @@ _TYPED: dict[str, type] = {
 }
 
 
+#: The types a field's value may have without a closer look (integers need one).
+_PLAINLY_FITTING: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "decimal": (Decimal, int),
+    "boolean": (bool,),
+    "date": (dt.date,),
+}
+
 _TYPE_WORDS = {str: "text", Decimal: "a number", int: "a whole number", bool: "true/false"}
 _WORDS = {"organizations": ("organization", "党组织"), "members": ("member", "党员")}
 #: Where a declared field is: its section and, for events, the event type ("" otherwise).
@@ -216,12 +225,26 @@ def mistyped_attributes(dataset: Dataset, schema: DataSchema) -> list[Problem]:
                 spec = specs.get(name)
                 if spec is not None and _mistyped(spec, value):
                     note((section, ""), name, record.id, value)
-    no_specs: Mapping[str, FieldSpec] = {}
-    for event in dataset.events if schema.events else ():
-        event_specs = schema.events.get(event.type, no_specs)
-        for name, value in event.attributes.items() if event_specs else ():
-            spec = event_specs.get(name)
-            if spec is not None and _mistyped(spec, value):
+    # Events are many: per event type, the declared fields whose values a glance at their
+    # type settles (the rest, e.g. a list of allowed values, take the full check).
+    declared = {
+        event_type: tuple(
+            (name, spec, _PLAINLY_FITTING.get(spec.type, ()) if spec.values is None else ())
+            for name, spec in specs.items()
+        )
+        for event_type, specs in schema.events.items()
+        if specs
+    }
+    for event in dataset.events if declared else ():
+        fields = declared.get(event.type)
+        if fields is None:
+            continue
+        attributes = event.attributes
+        for name, spec, fitting in fields:
+            if name not in attributes:
+                continue
+            value = attributes[name]
+            if type(value) not in fitting and _mistyped(spec, value):
                 note(("events", event.type), name, event.id, value)
     return [
         _mistyped_problem(place, _spec_at(schema, place, name), rid, value, count, dataset)
@@ -270,6 +293,20 @@ def _mistyped_problem(
 def require_typed(dataset: Dataset, schema: DataSchema) -> None:
     """Raise :class:`ProblemsFound` when a declared field holds a value of another type
     (see :func:`mistyped_attributes`)."""
+    key = id(dataset)
+    passed = _PASSED.get(key)
+    if passed is not None and passed[0]() is dataset and schema in passed[1]:
+        return  # the same data was checked against these fields before (datasets are frozen)
     problems = mistyped_attributes(dataset, schema)
     if problems:
         raise ProblemsFound(problems)
+    if passed is None or passed[0]() is not dataset:
+        passed = (weakref.ref(dataset), [])
+        _PASSED[key] = passed
+        weakref.finalize(dataset, _PASSED.pop, key, None)
+    passed[1].append(schema)
+
+
+#: Datasets that passed :func:`require_typed`, by id, with the schemas they passed: each
+#: evaluation of the same data (explain after evaluate, diff, a report) checks it once.
+_PASSED: dict[int, tuple[weakref.ref[Dataset], list[DataSchema]]] = {}
