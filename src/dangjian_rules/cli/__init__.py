@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TextIO, cast
 
 from dangjian_rules.cli.common import (
     EXIT_ERROR,
@@ -21,6 +21,7 @@ from dangjian_rules.cli.common import (
 )
 from dangjian_rules.cli.parser import build_parser
 from dangjian_rules.errors import DangjianError, ProblemsFound, UsageError
+from dangjian_rules.io.safe_text import PrintableWriter, console_safe
 
 __all__ = ["build_parser", "main"]
 
@@ -38,8 +39,13 @@ def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """Run the command line; returns the exit code."""
+    if out is None:
+        console_safe(sys.stdout)  # once, for every command: see io/safe_text.py
+    if err is None:
+        console_safe(sys.stderr)
     out = out or sys.stdout
-    err = err or sys.stderr
+    # messages name files, ids and values: no control character reaches the terminal
+    err = cast(TextIO, PrintableWriter(err or sys.stderr))
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 import attrs
 
@@ -28,6 +28,7 @@ from dangjian_rules.errors import Problem, ProblemsFound, UsageError, suggestion
 from dangjian_rules.io.formats import ReportOptions
 from dangjian_rules.io.messages import Catalogue
 from dangjian_rules.io.progress import terminal_progress
+from dangjian_rules.io.safe_text import PrintableWriter
 from dangjian_rules.ruleset.compiled import Ruleset
 
 
@@ -112,6 +113,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     from dangjian_rules.io.explain import explain
     from dangjian_rules.tools.casetests import coverage, run_case
 
+    out = cast(TextIO, PrintableWriter(out))  # case names and differences are input text
     registry = registry_of(args)
     w = Words(args.lang)
     rulesets = load_rulesets(args.paths, registry)

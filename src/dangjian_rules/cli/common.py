@@ -148,7 +148,8 @@ def evaluate_args(args: argparse.Namespace, progress: TerminalProgress) -> Evalu
 
 def write_text(text: str, output: str | None, out: TextIO, encoding: str = "utf-8") -> None:
     if output:
-        Path(output).write_text(text, encoding=encoding)
+        # a lone surrogate (from a file name) is written as its escape, never a traceback
+        Path(output).write_text(text, encoding=encoding, errors="backslashreplace")
     else:
         out.write(text)
         if not text.endswith("\n"):

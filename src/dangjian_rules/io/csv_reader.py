@@ -22,6 +22,7 @@ from dangjian_rules.io.load import (
     LoadState,
     bulk_loading,
 )
+from dangjian_rules.io.safe_text import plain_cell
 from dangjian_rules.model.fields import (
     DataSchema,
     FieldSpec,
@@ -191,6 +192,8 @@ def _rows(load: LoadState, table: _Table, kind: str) -> Iterator[tuple[int, list
                         "请在第一行填写列名，或清空这个单元格",
                     )
             row.append("")
+            if "'" in "".join(row):  # rare: only then look at each cell
+                row = [plain_cell(cell) for cell in row]
             yield start, row
     except csv.Error as exc:
         _csv_error(load, table.file, reader.line_num, exc)

@@ -13,6 +13,7 @@ from dangjian_rules.errors import UsageError
 from dangjian_rules.io.load import (
     CSV_COLUMNS,
 )
+from dangjian_rules.io.safe_text import SpreadsheetWriter
 from dangjian_rules.model.records import (
     Dataset,
     Event,
@@ -79,7 +80,7 @@ def dump_csv_folder(
                     "spaces around it or is the name of a core column); write JSON instead"
                 )
         with (base / f"{section}.csv").open("w", encoding=encoding, newline="") as handle:
-            writer = csv.writer(handle)
+            writer = SpreadsheetWriter(csv.writer(handle))
             writer.writerow([*core, *names])
             for record in records:
                 attributes = record.attributes

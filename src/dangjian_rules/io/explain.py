@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from dangjian_rules.errors import Language
+from dangjian_rules.io.safe_text import printable
 from dangjian_rules.model.period import PER_WINDOW_ZH
 from dangjian_rules.model.result import (
     BUCKET_ZH,
@@ -225,7 +226,7 @@ def explain(result: SubjectResult, ruleset: Ruleset, run: RunResult, lang: Langu
     if result.vetoes:
         verdict += "（一票否决）" if zh else " (one-vote veto)"
     lines.append(verdict)
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _criterion_line(criterion: Criterion, zh: bool) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from dangjian_rules.errors import Language, Problem
+from dangjian_rules.io.safe_text import printable
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset
 
@@ -72,7 +73,11 @@ class Reporter:
     ) -> bytes:
         """What ``--output FILE`` holds: the bytes, or the text in ``file_encoding``."""
         output = self.render(run, rulesets, options)
-        return output if isinstance(output, bytes) else output.encode(self.file_encoding)
+        return (
+            output
+            if isinstance(output, bytes)
+            else output.encode(self.file_encoding, "backslashreplace")
+        )
 
 
 @attrs.frozen
@@ -110,4 +115,4 @@ def format_problems(problems: Sequence[Problem], lang: Language) -> str:
                 f"发现 {errors} 个错误、{warnings} 个警告。",
             )
         )
-    return "".join(line + "\n" for line in lines)
+    return printable("".join(line + "\n" for line in lines))

@@ -21,6 +21,7 @@ from dangjian_rules.io.load import (
     Where,
     bulk_loading,
 )
+from dangjian_rules.io.safe_text import LONE_SURROGATE, lone_surrogates
 from dangjian_rules.model.fields import (
     DataSchema,
 )
@@ -302,6 +303,10 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
     if text is None:
         raise ProblemsFound(load.problems)
     doc = _JsonDocument(str(path), text)
+    for offset in lone_surrogates(text):
+        load.add("DJ240", doc.at(offset), *LONE_SURROGATE)
+    if load.problems:
+        raise ProblemsFound(load.problems)
     try:
         sections = _walk_json(load, doc)
     except json.JSONDecodeError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 from dangjian_rules.convert.records import RecordBuilder, value_type
 from dangjian_rules.engine.stream import evaluate_stream
 from dangjian_rules.errors import Problem, ProblemsFound
+from dangjian_rules.io.safe_text import LONE_SURROGATE, lone_surrogates
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event, Member, Organization
@@ -82,6 +83,14 @@ def read_jsonl_events(
 
 
 def _subject_events(line: _Line, build: RecordBuilder[int], text: str) -> tuple[str, list[Event]]:
+    message, message_zh, hint, hint_zh = LONE_SURROGATE
+    for offset in lone_surrogates(text):
+        line.problems.append(
+            Problem("DJ240", message, message_zh, line.file, line.number, offset + 1, None,
+                    hint, hint_zh)
+        )  # fmt: skip
+    if line.problems:
+        return "", []
     try:
         record = json.loads(text, parse_float=Decimal)
     except ValueError as exc:

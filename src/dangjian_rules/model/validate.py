@@ -57,6 +57,7 @@ DATA_PROBLEM_CODES: dict[str, str] = {
     "DJ218": "negative quantity",
     "DJ219": "file not found",
     "DJ220": "declared field holds a value of another type",
+    "DJ240": "lone surrogate in a JSON string",
 }
 
 _KINDS = frozenset(ORGANIZATION_KINDS)

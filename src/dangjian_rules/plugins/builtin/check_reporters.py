@@ -28,6 +28,7 @@ from urllib.parse import quote
 from dangjian_rules._version import __version__
 from dangjian_rules.errors import Language, Problem
 from dangjian_rules.io.formats import CheckReporter, format_problems, in_language
+from dangjian_rules.io.safe_text import printable
 from dangjian_rules.plugins.hookspecs import hookimpl
 
 TOOL_NAME = "dangjian-rules"
@@ -91,7 +92,7 @@ def render_github(problems: Sequence[Problem], files: Sequence[str], lang: Langu
         properties.append(f"title={_escape_property(problem.code)}")
         message = _escape_data(_message_with_hint(problem, lang))
         lines.append(f"::{problem.severity} {','.join(properties)}::{message}\n")
-    return "".join(lines)
+    return printable("".join(lines))
 
 
 # ------------------------------------------------------------------------------ sarif
@@ -195,7 +196,7 @@ def render_junit(problems: Sequence[Problem], files: Sequence[str], lang: Langua
         if warnings:
             ET.SubElement(case, "system-out").text = "\n".join(warnings)
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return printable(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"
 
 
 # ------------------------------------------------------------------------------ the plugin

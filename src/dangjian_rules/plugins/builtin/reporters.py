@@ -14,6 +14,7 @@ from dangjian_rules.convert.results import dumps
 from dangjian_rules.errors import UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions
 from dangjian_rules.io.report import render_report
+from dangjian_rules.io.safe_text import SpreadsheetWriter, printable
 from dangjian_rules.model.result import (
     BUCKETS,
     RulesetRef,
@@ -79,7 +80,7 @@ def render_table(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOpt
         lines.append("")
         lines.extend(_table_subjects(ruleset, results, options.limit, w))
         lines.append("")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _table_heading(
@@ -234,7 +235,7 @@ def _table_subjects(
 def render_csv(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
     """One row per subject: score, grade, veto, category scores, accounting counts."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SpreadsheetWriter(csv.writer(buffer, lineterminator="\n"), printed=True)
     category_ids: list[str] = []
     for ruleset in rulesets:
         for category in ruleset.categories:
