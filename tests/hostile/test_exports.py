@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -329,3 +330,34 @@ def test_an_undecodable_file_name_is_shown_not_a_crash(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert b"Traceback" not in done.stderr
     assert b"/\\udcff.json: DJ219 " in done.stderr
+
+
+def test_diff_text_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    card = ROOT / "docs" / "examples" / "small-card.toml"
+    text = card.read_text(encoding="utf-8")
+    proposal = tmp_path / "proposal.toml"
+    proposal.write_text(
+        text.replace('version = "1"', 'version = "2"', 1).replace("base = 60", "base = 65", 1),
+        encoding="utf-8",
+    )
+    document = json.loads((ROOT / "docs" / "examples" / "small-data.json").read_text("utf-8"))
+    document["members"][0]["name"] += ESCAPES
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = _cli("diff", str(card), str(proposal), "-d", str(data), "-p", "2015")
+    assert code == 0
+    _no_controls(out)
+    assert "\\u001b]0;owned\\u0007\\u001b[2J\\u202e\\u009b" in out
+
+
+def test_table_columns_line_up_with_escaped_names(tmp_path: Path) -> None:
+    code, out, _ = _cli("evaluate", "-r", CARD, "-d", str(_data(tmp_path)), "-p", "2015")
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith(("id ", "M1 ", "M2 "))]
+    assert len(rows) == 3
+
+    def column(row: str, text: str) -> int:  # on the screen: Chinese characters are two wide
+        before = row[: row.index(text)]
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in before)
+
+    assert column(rows[0], "organization") == column(rows[1], "B1") == column(rows[2], "B1")

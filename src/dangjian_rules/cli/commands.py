@@ -28,7 +28,7 @@ from dangjian_rules.errors import Problem, ProblemsFound, UsageError, suggestion
 from dangjian_rules.io.formats import ReportOptions
 from dangjian_rules.io.messages import Catalogue
 from dangjian_rules.io.progress import terminal_progress
-from dangjian_rules.io.safe_text import PrintableWriter
+from dangjian_rules.io.safe_text import PrintableWriter, printable
 from dangjian_rules.ruleset.compiled import Ruleset
 
 
@@ -193,7 +193,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         text = json.dumps(diff.to_json(result), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = diff.to_text(result, args.lang)
+        text = printable(diff.to_text(result, args.lang))
     write_text(text, args.output, out)
     return EXIT_OK
 
@@ -300,7 +300,7 @@ def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         text = json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = to_text(report, args.lang)
+        text = printable(to_text(report, args.lang))
     write_text(text, args.output, out)
     if report.failure is not None or (args.strict and report.findings):
         return EXIT_PROBLEMS

@@ -35,7 +35,8 @@ def _words(options: ReportOptions, en: str, zh: str) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns on a terminal, as the text will be printed (control characters escaped)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in printable(text))
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:
