@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -361,3 +362,33 @@ def test_table_columns_line_up_with_escaped_names(tmp_path: Path) -> None:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in before)
 
     assert column(rows[0], "organization") == column(rows[1], "B1") == column(rows[2], "B1")
+
+
+def test_usage_errors_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    data = str(_data(tmp_path))
+    subject = "M\x1b[2J"
+    code, out, err = _cli("explain", "-r", CARD, "-d", data, "-p", "2015", "--subject", subject)
+    assert out == ""
+    assert code == 2
+    assert err == (
+        'dangjian-rules: no result for subject "M\\u001b[2J" in this period; '
+        'expected one of: "M1", "M2"\n'
+    )
+
+
+def test_test_command_shows_case_names_with_escapes(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "docs" / "examples" / "small-card.toml", tmp_path / "small-card.toml")
+    (tmp_path / "small-card.tests.toml").write_text(
+        '[[tests]]\nname = "quiet\\u001b]0;owned\\u0007 member"\nperiod = "2015"\n'
+        'subject = "M1"\ngiven.members = [{ id = "M1" }]\ngiven.events = []\n'
+        "expect = { score = 60 }\n"
+        '[[tests]]\nname = "wrong\\u009b"\nperiod = "2015"\nsubject = "M1"\n'
+        'given.members = [{ id = "M1" }]\ngiven.events = []\nexpect = { score = 61 }\n',
+        encoding="utf-8",
+    )
+    code, out, _ = _cli("test", str(tmp_path))
+    assert code == 1
+    _no_controls(out)
+    assert "  ✓ quiet\\u001b]0;owned\\u0007 member\n" in out
+    assert "  ✗ wrong\\u009b  (" in out
+    assert out.endswith("1 passed, 1 failed\n")
