@@ -24,7 +24,7 @@ from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.io.data import dump_csv_folder, load_csv_folder
 from dangjian_rules.io.formats import format_problems
 from dangjian_rules.io.jsonl import read_jsonl_events
-from dangjian_rules.io.safe_text import plain_cell, printable, spreadsheet_cell
+from dangjian_rules.io.safe_text import console_safe, plain_cell, printable, spreadsheet_cell
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Dataset, Event, Member, Organization
 
@@ -392,3 +392,18 @@ def test_test_command_shows_case_names_with_escapes(tmp_path: Path) -> None:
     assert "  ✓ quiet\\u001b]0;owned\\u0007 member\n" in out
     assert "  ✗ wrong\\u009b  (" in out
     assert out.endswith("1 passed, 1 failed\n")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "gbk", "utf-8"])
+@given(text=st.text())
+def test_a_console_stream_writes_any_text(encoding: str, text: str) -> None:
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding)
+    console_safe(stream)
+    stream.write(text + "✓−…")
+    stream.flush()
+    written = raw.getvalue().decode(encoding)
+    if encoding == "ascii":
+        assert written.endswith("v-...")
+    if all(c.isascii() and c.isprintable() for c in text):
+        assert written.startswith(text)
