@@ -228,3 +228,36 @@ def test_a_reporter_failing_midway_leaves_the_old_file_and_no_partial(
     # a plugin reporter with ``render`` only is still written whole, as before
     code, out, err = _evaluate_small("--format", "whole")
     assert (code, out, err) == (0, "whole\n", "")
+
+
+def test_an_output_in_a_missing_folder_names_the_file_asked_for(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "result.json"
+    code, out, err = _evaluate_small("--format", "json", "-o", str(target))
+    assert (code, out) == (2, "")
+    assert err == f"dangjian-rules: No such file or directory: {target}\n"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place(tmp_path: Path) -> None:
+    code, out, err = _evaluate_small("--format", "jsonl", "-o", os.devnull)
+    assert (code, out, err) == (0, "", "")
+    code, out, err = _evaluate_small("--format", "json", "-o", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == f"dangjian-rules: Is a directory: {tmp_path}\n"
+
+
+def test_xlsx_piped_to_stdout_is_the_bytes_written_to_a_file(tmp_path: Path) -> None:
+    class Pipe(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return False
+
+    raw = _Pipe()
+    pipe = Pipe(raw, encoding="utf-8")
+    args = ["evaluate", "-r", str(EXAMPLES / "small-card.toml"), "--format", "xlsx"]
+    args += ["-d", str(EXAMPLES / "small-data.json"), "-p", "2015"]
+    assert main(args, pipe, io.StringIO()) == 0
+    pipe.flush()
+    target = tmp_path / "book.xlsx"
+    assert main([*args, "-o", str(target)], io.StringIO(), io.StringIO()) == 0
+    assert raw.getvalue() == target.read_bytes()
+    assert raw.getvalue().startswith(b"PK")

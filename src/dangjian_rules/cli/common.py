@@ -180,7 +180,8 @@ def write_report(
         stream.flush()
         return
     target = Path(output)
-    if target.exists() and not target.is_file():  # /dev/stdout, a FIFO: written directly
+    # /dev/stdout, a FIFO, or a file in a folder we may not add to: written in place
+    if target.exists() and (not target.is_file() or not os.access(target.parent, os.W_OK)):
         with _open_output(target, reporter) as direct:
             write(direct)
         return
@@ -189,6 +190,8 @@ def write_report(
         with _open_output(partial, reporter) as spooled:
             write(spooled)
         os.replace(partial, target)
+    except OSError as exc:  # named by the FILE asked for, not the partial one
+        raise OSError(exc.errno, exc.strerror, output) from exc
     finally:
         partial.unlink(missing_ok=True)
 
