@@ -13,6 +13,9 @@ Scenarios (each in a fresh child process, so that its peak memory is its own):
   ``benchmarks/province.py`` one member at a time and evaluated with
   :func:`dangjian_rules.io.jsonl.evaluate_file`; measured at two sizes (200,000 and
   2,000,000 members) to show whether peak memory grows with the input;
+* ``output`` — peak memory of writing ``evaluate --format json`` (full trace) on the
+  county (4,300 members) and on 10× (43,000), by ``benchmarks/output_memory.py``: what the
+  writing adds to the memory held must not grow with the size of the output;
 * ``lushi`` — the 卢氏 star rating of branches (rulesets/lushi, reading the 灵宝 venue
   checklist and the 渑池 card) over a generated city's organs (``profile="full"``).
 
@@ -75,12 +78,14 @@ FULL = {
     "city": {"members": 50000, "zen_sample": 200, "dask_repeats": 1},
     "lushi": {"members": 50000},
     "province": {"sizes": [200_000, 2_000_000]},
+    "output": {"sizes": [4300, 43000]},
 }
 QUICK = {
     "county": {"members": 300, "zen_sample": 20},
     "city": {"members": 1000, "zen_sample": 10, "dask": False},
     "lushi": {"members": 300},
     "province": {"sizes": [1_000, 4_000]},
+    "output": {"sizes": [300, 3000]},
 }
 
 
@@ -849,6 +854,18 @@ def main() -> None:
                 f"  evaluate_file peak RSS grows by {grow:,.0f} MB from {min(sizes):,} to "
                 f"{max(sizes):,} members: {verdict}"
             )
+
+    if "output" in only:
+        from output_memory import growth, measure, report
+
+        small_size, large_size = plan["output"]["sizes"]
+        output = [measure(small_size, old_way=True), measure(large_size, old_way=args.quick)]
+        results["output"] = output
+        results["output_growth_per_output_mb"] = round(
+            growth(output[0]["streamed"], output[1]["streamed"]), 3
+        )
+        print("\n== output: peak memory of writing evaluate --format json (full trace)")
+        print("\n".join("  " + line for line in report(output)))
 
     print(
         "\n== targets: ratios measured side by side in this run, on CPU time (the work done;"

@@ -21,7 +21,7 @@ from dangjian_rules.cli.common import (
     evaluate_args,
     load_data_for,
     registry_of,
-    write_bytes,
+    write_report,
     write_text,
 )
 from dangjian_rules.errors import Problem, ProblemsFound, UsageError, suggestion
@@ -75,12 +75,7 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
         dataset=done.dataset,
         previous=done.previous,
     )
-    with registry.guard(f'writing the "{reporter.name}" format'):
-        text = reporter.render(done.run, done.rulesets, options)
-    if isinstance(text, bytes):
-        write_bytes(text, args.output, out, reporter.name, args.lang)
-    else:
-        write_text(text, args.output, out, reporter.file_encoding)
+    write_report(reporter, done, options, args.output, out, args.lang)
     return EXIT_OK
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import locale
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import attrs
 
 from dangjian_rules.errors import Language, Problem, ProblemsFound, UsageError
-from dangjian_rules.io.formats import format_problems
+from dangjian_rules.io.formats import Reporter, ReportOptions, format_problems
 from dangjian_rules.io.messages import Catalogue
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
@@ -156,16 +156,82 @@ def write_text(text: str, output: str | None, out: TextIO, encoding: str = "utf-
             out.write("\n")
 
 
-def write_bytes(data: bytes, output: str | None, out: TextIO, name: str, lang: Language) -> None:
-    """A binary format (xlsx …): to FILE, or to a piped stdout; never onto a terminal."""
-    if output:
-        Path(output).write_bytes(data)
+def write_report(
+    reporter: Reporter,
+    done: Evaluated,
+    options: ReportOptions,
+    output: str | None,
+    out: TextIO,
+    lang: Language,
+) -> None:
+    """The reporter's output written as it is produced: to FILE, or to stdout (a binary
+    format only to a pipe).  A file is written beside FILE and moved over it when
+    complete, so a failure leaves no half-written FILE behind."""
+
+    def write(stream: IO[Any]) -> None:
+        with done.registry.guard(f'writing the "{reporter.name}" format'):
+            reporter.write_to(done.run, done.rulesets, options, stream)
+
+    if output is None:
+        stream: IO[Any] = _binary_stdout(out, reporter.name, lang) if reporter.binary else out
+        ending = _LastChunk(stream)
+        write(cast(IO[Any], ending))
+        if not reporter.binary and not ending.last.endswith("\n"):
+            out.write("\n")
+        stream.flush()
         return
-    buffer = getattr(out, "buffer", None)
+    target = Path(output)
+    # /dev/stdout, a FIFO, or a file in a folder we may not add to: written in place
+    if target.exists() and (not target.is_file() or not os.access(target.parent, os.W_OK)):
+        with _open_output(target, reporter) as direct:
+            write(direct)
+        return
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with _open_output(partial, reporter) as spooled:
+            write(spooled)
+        os.replace(partial, target)
+    except OSError as exc:  # named by the FILE asked for, not the partial one
+        raise OSError(exc.errno, exc.strerror, output) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _open_output(path: Path, reporter: Reporter) -> IO[Any]:
+    if reporter.binary:
+        return path.open("wb")
+    return path.open("w", encoding=reporter.file_encoding)
+
+
+class _LastChunk:
+    """A stream that remembers the last text written through it (stdout ends in a
+    newline)."""
+
+    def __init__(self, stream: IO[Any]) -> None:
+        self.stream = stream
+        self.last: str = ""
+
+    def write(self, chunk: Any) -> int:
+        if chunk:
+            self.last = chunk if isinstance(chunk, str) else ""
+        return self.stream.write(chunk)
+
+    def writelines(self, chunks: Iterable[Any]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def seekable(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:  # flush, encoding …: the stream's own
+        return getattr(self.stream, name)
+
+
+def _binary_stdout(out: TextIO, name: str, lang: Language) -> IO[bytes]:
+    buffer: IO[bytes] | None = getattr(out, "buffer", None)
     if buffer is None or out.isatty():
         from dangjian_rules.io.messages import message
 
         raise UsageError(message("cli.binary_to_terminal", lang, format=name))
     out.flush()
-    buffer.write(data)
-    buffer.flush()
+    return buffer

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 from cattrs.cols import namedtuple_dict_structure_factory, namedtuple_dict_unstructure_factory
@@ -158,9 +158,39 @@ def run_result_json(run: RunResult, with_trace: bool = True) -> dict[str, Any]:
     return _run_summary(run)
 
 
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(run: RunResult, with_trace: bool = True) -> str:
     """The run as deterministic, compact JSON text (UTF-8, Chinese kept as is)."""
-    return json.dumps(run_result_json(run, with_trace), ensure_ascii=False, separators=(",", ":"))
+    return _json_text(run_result_json(run, with_trace))
+
+
+def json_chunks(run: RunResult, with_trace: bool = True) -> Iterator[str]:
+    """The text of :func:`dumps` in pieces, one subject result at a time, so that a large
+    run is written without its whole JSON ever being held (``"".join`` of the pieces is
+    ``dumps(run)``, byte for byte)."""
+    # Everything but the results is small: convert it as dumps would, then put the
+    # results, each converted and written on its own, in the place of the empty list.
+    head = run_result_json(attrs.evolve(run, results=()), with_trace)
+    yield "{"
+    for index, (key, value) in enumerate(head.items()):
+        yield ("," if index else "") + _json_text(key) + ":"
+        if key != "results":
+            yield _json_text(value)
+            continue
+        yield "["
+        for number, result in enumerate(run.results):
+            yield ("," if number else "") + _json_text(subject_result_json(result, with_trace))
+        yield "]"
+    yield "}"
+
+
+def write_json(run: RunResult, stream: IO[str], with_trace: bool = True) -> None:
+    """Write :func:`dumps` of the run to ``stream`` as it is produced (see :func:`json_chunks`)."""
+    for chunk in json_chunks(run, with_trace):
+        stream.write(chunk)
 
 
 # ------------------------------------------------------------------ from JSON

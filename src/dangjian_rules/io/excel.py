@@ -1,6 +1,6 @@
 """Excel workbooks (.xlsx): results out (data in and out: :mod:`~dangjian_rules.io.xlsx_data`).
 
-* :func:`render_workbook` — a run as a workbook: an overview sheet (provenance), one sheet
+* :func:`write_workbook` (:func:`render_workbook` for the bytes) — a run as a workbook: an overview sheet (provenance), one sheet
   per ruleset (one row per subject, headers in the report's language, the header row and
   the id and name columns frozen, a filter on the headers), and the per-record traces on
   their own sheet (continued on further sheets beyond Excel's 1,048,576 rows).  Written
@@ -16,7 +16,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping, Sequence
+from typing import IO
 
 from dangjian_rules.errors import Language
 from dangjian_rules.io.explain import describe_limit
@@ -34,6 +36,7 @@ __all__ = [
     "load_xlsx_dataset",
     "openpyxl_module",
     "render_workbook",
+    "write_workbook",
 ]
 
 
@@ -118,6 +121,16 @@ def _ruleset_columns(
 
 def render_workbook(run: RunResult, rulesets: Sequence[Ruleset], lang: Language = "zh") -> bytes:
     """The run as an .xlsx workbook (bytes): overview, a sheet per ruleset, the traces."""
+    buffer = io.BytesIO()
+    write_workbook(run, rulesets, buffer, lang)
+    return buffer.getvalue()
+
+
+def write_workbook(
+    run: RunResult, rulesets: Sequence[Ruleset], stream: IO[bytes], lang: Language = "zh"
+) -> None:
+    """Write the workbook of :func:`render_workbook` to ``stream`` (a file, or a pipe),
+    without holding it whole: the sheets are written to temporary files as they are made."""
     t = Catalogue(lang)
     book = Book(t("report.title"))
     by_id = {r.id: r for r in rulesets}
@@ -173,7 +186,7 @@ def render_workbook(run: RunResult, rulesets: Sequence[Ruleset], lang: Language 
         for result in results:
             sheet.append([value(result) for _, value in columns])
     _trace_sheets(book, run, by_id, t, lang)
-    return book.save()
+    book.save_to(stream)
 
 
 def _trace_sheets(

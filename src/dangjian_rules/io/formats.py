@@ -9,9 +9,10 @@ registry's choice (``Registry.load_data``).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
@@ -54,19 +55,59 @@ class ReportOptions:
     previous: RunResult | None = None
 
 
+#: (run, rulesets, options) → the whole output: ``str`` for a text format, ``bytes`` for a
+#: binary one
+Render = Callable[["RunResult", Sequence["Ruleset"], ReportOptions], "str | bytes"]
+#: (run, rulesets, options, stream) → None: writes the output to the stream (a text stream,
+#: or a binary one for a binary format) as it is produced
+Write = Callable[["RunResult", Sequence["Ruleset"], ReportOptions, IO[Any]], None]
+
+
 @attrs.frozen
 class Reporter:
     """Renders a run as text (a table, JSON, CSV …) or, when ``binary``, as bytes (a
-    workbook …)."""
+    workbook …).  One that also has ``write`` is written to its file or stdout as it is
+    produced, so a large run's output is never held whole (docs/plugins.md)."""
 
     name: str
     description: str
     #: text (``str``) for a text format; ``bytes`` for a binary one
-    render: Callable[[RunResult, Sequence[Ruleset], ReportOptions], str | bytes]
+    render: Render
     #: encoding when written to a file (CSV gets a BOM so Excel reads Chinese right)
     file_encoding: str = "utf-8"
     #: the output is bytes: written to a file (or a pipe), never to a terminal
     binary: bool = False
+    #: the streaming form of ``render``; without it the commands write ``render``'s output
+    write: Write | None = attrs.field(default=None, kw_only=True)
+
+    @classmethod
+    def streaming(
+        cls,
+        name: str,
+        description: str,
+        write: Write,
+        file_encoding: str = "utf-8",
+        binary: bool = False,
+    ) -> Reporter:
+        """A reporter defined by its ``write`` alone; its ``render`` collects what
+        ``write`` writes, so both give the same output by construction."""
+
+        def render(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> Any:
+            buffer: io.BytesIO | io.StringIO = io.BytesIO() if binary else io.StringIO()
+            write(run, rulesets, options, buffer)
+            return buffer.getvalue()
+
+        return cls(name, description, render, file_encoding, binary, write=write)
+
+    def write_to(
+        self, run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions, stream: IO[Any]
+    ) -> None:
+        """Write the output to ``stream`` (text, or binary for a binary format): as it is
+        produced when the reporter has ``write``, else ``render``'s output at once."""
+        if self.write is not None:
+            self.write(run, rulesets, options, stream)
+        else:
+            stream.write(self.render(run, rulesets, options))
 
     def render_bytes(
         self, run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions

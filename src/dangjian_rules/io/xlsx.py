@@ -260,8 +260,6 @@ class Book:
     The same content gives the same bytes."""
 
     def __init__(self, title: str = "") -> None:
-        self.buffer = io.BytesIO()
-        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED)
         self.title = title
         self._titles: set[str] = set()
         self._sheets: list[tuple[str, str | None]] = []
@@ -296,6 +294,22 @@ class Book:
         self.zip.writestr(info, text.encode("utf-8"))
 
     def save(self) -> bytes:
+        """The workbook's bytes (held whole: :meth:`save_to` a file for a large one)."""
+        buffer = io.BytesIO()
+        self.save_to(buffer)
+        return buffer.getvalue()
+
+    def save_to(self, stream: IO[bytes]) -> None:
+        """Write the workbook to ``stream``, sheet by sheet from their temporary files.
+        A stream that cannot seek (a pipe) gets the bytes through a temporary file, since
+        a zip written to it would differ (data descriptors) from the same run's file."""
+        if not stream.seekable():
+            with tempfile.TemporaryFile() as spooled:
+                self.save_to(spooled)
+                spooled.seek(0)
+                shutil.copyfileobj(spooled, stream, 1 << 20)
+            return
+        self.zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
         self._finish()
         sheets = "".join(_SHEET_TYPE.format(n=n) for n in range(1, len(self._sheets) + 1))
         self._write("[Content_Types].xml", _CONTENT_TYPES.format(sheets=sheets))
@@ -342,4 +356,3 @@ class Book:
                 shutil.copyfileobj(file, entry, 1 << 20)
             file.close()
         self.zip.close()
-        return self.buffer.getvalue()

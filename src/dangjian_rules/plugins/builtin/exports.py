@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dangjian_rules.convert.results import subject_result_json
 from dangjian_rules.io.formats import DataLoader, Reporter, ReportOptions
@@ -26,15 +26,17 @@ from dangjian_rules.ruleset.compiled import Ruleset
 LINE_SCHEMA = "dangjian-rules/result-line/1"
 
 
-def render_jsonl(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
-    """One line per subject result: the result as in the JSON format, plus its provenance."""
+def write_jsonl(
+    run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions, stream: IO[str]
+) -> None:
+    """One line per subject result, written as it is made: the result as in the JSON
+    format, plus its provenance."""
     refs = {r.id: r for r in run.rulesets}
     period = {
         "start": run.period.start.isoformat(),
         "end": run.period.end.isoformat(),
         "label": run.period.label,
     }
-    lines: list[str] = []
     for result in run.results:
         ref = refs[result.ruleset]
         line: dict[str, Any] = {
@@ -47,14 +49,15 @@ def render_jsonl(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOpt
             },
             **subject_result_json(result, with_trace=options.with_trace),
         }
-        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-    return "\n".join(lines) + ("\n" if lines else "")
+        stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def render_xlsx(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> bytes:
-    from dangjian_rules.io.excel import render_workbook
+def write_xlsx(
+    run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions, stream: IO[bytes]
+) -> None:
+    from dangjian_rules.io.excel import write_workbook
 
-    return render_workbook(run, rulesets, options.lang)
+    write_workbook(run, rulesets, stream, options.lang)
 
 
 def _load_xlsx(path: Path, schema: DataSchema, encoding: str | None) -> Dataset:
@@ -63,16 +66,16 @@ def _load_xlsx(path: Path, schema: DataSchema, encoding: str | None) -> Dataset:
     return load_xlsx_dataset(path, schema=schema)
 
 
-JSONL = Reporter(
+JSONL = Reporter.streaming(
     "jsonl",
     "JSON Lines: one result per line with its provenance, for large runs",
-    render_jsonl,
+    write_jsonl,
 )
-XLSX = Reporter(
+XLSX = Reporter.streaming(
     "xlsx",
     "an Excel workbook: a sheet per ruleset, the traces on their own sheet "
     '(pip install "dangjian-rules[excel]")',
-    render_xlsx,
+    write_xlsx,
     binary=True,
 )
 XLSX_LOADER = DataLoader(

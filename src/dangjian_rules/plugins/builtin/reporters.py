@@ -4,13 +4,12 @@ the HTML report (``dangjian-rules report``, or ``evaluate --format html``)."""
 from __future__ import annotations
 
 import csv
-import io
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import IO, Any
 
-from dangjian_rules.convert.results import dumps
+from dangjian_rules.convert.results import write_json as write_run_json
 from dangjian_rules.errors import UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions
 from dangjian_rules.io.report import render_report
@@ -233,10 +232,12 @@ def _table_subjects(
     return lines
 
 
-def render_csv(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
-    """One row per subject: score, grade, veto, category scores, accounting counts."""
-    buffer = io.StringIO()
-    writer = SpreadsheetWriter(csv.writer(buffer, lineterminator="\n"), printed=True)
+def write_csv(
+    run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions, stream: IO[str]
+) -> None:
+    """One row per subject: score, grade, veto, category scores, accounting counts;
+    each row written to ``stream`` as it is made."""
+    writer = SpreadsheetWriter(csv.writer(stream, lineterminator="\n"), printed=True)
     category_ids: list[str] = []
     for ruleset in rulesets:
         for category in ruleset.categories:
@@ -279,22 +280,26 @@ def render_csv(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptio
                 *(str(r.events[b]) for b in BUCKETS),
             ]
         )
-    return buffer.getvalue()
 
 
-def render_json(run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions) -> str:
-    """The full result (docs/results.md); without traces when asked for a summary."""
-    return dumps(run, with_trace=options.with_trace)
+def write_json(
+    run: RunResult, rulesets: Sequence[Ruleset], options: ReportOptions, stream: IO[str]
+) -> None:
+    """The full result (docs/results.md), one subject result at a time; without traces
+    when asked for a summary."""
+    write_run_json(run, stream, with_trace=options.with_trace)
 
 
 TABLE = Reporter(
     "table", "a readable table: grade distribution, then one row per subject", render_table
 )
-JSON = Reporter("json", "the full result with provenance and traces (docs/results.md)", render_json)
-CSV = Reporter(
+JSON = Reporter.streaming(
+    "json", "the full result with provenance and traces (docs/results.md)", write_json
+)
+CSV = Reporter.streaming(
     "csv",
     "one row per subject (UTF-8 with BOM when written to a file, for Excel)",
-    render_csv,
+    write_csv,
     file_encoding="utf-8-sig",
 )
 
