@@ -4,13 +4,116 @@ located problem, or, for the fingerprint, tells different data apart."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import random
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dangjian_rules.cli import main
+from dangjian_rules.convert.results import read_result
+from dangjian_rules.errors import Problem, ProblemsFound
+from dangjian_rules.io.jsonl import read_jsonl_events
+from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Event, Member, Organization, dataset_from
+
+CARD = "docs/examples/small-card.toml"
+DATA = Path("docs/examples/small-data.json")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*argv, "--lang", "en"], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _where(problem: Problem) -> tuple[str, str | None, int | None, int | None, str | None]:
+    return problem.code, problem.file, problem.line, problem.column, problem.path
+
+
+# -- duplicate keys in JSON ----------------------------------------------------------------
+
+
+def test_a_record_or_attribute_key_written_twice_is_refused_where_it_is(tmp_path: Path) -> None:
+    text = DATA.read_text(encoding="utf-8")
+    text = text.replace('"date": "2015-03-20"}', '"date": "2015-03-20", "date": "2016-03-20"}')
+    text = text.replace(
+        '"roles": ["支部书记"]}', '"roles": ["支部书记"], "attributes": {"a": 1, "a": 2}}'
+    )
+    data = tmp_path / "data.json"
+    data.write_text(text, encoding="utf-8")
+    code, out, err = _run("evaluate", "-r", CARD, "-d", str(data), "-p", "2015")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f'{data}:6:139: DJ217 the key "a" is written twice in the object '
+        "members[0].attributes: which one is meant is unknown",
+        "  hint: keep only one of them",
+        f'{data}:12:78: DJ217 the key "date" is written twice in the object events[1]: '
+        "which one is meant is unknown",
+        "  hint: keep only one of them",
+        "Found 2 error(s) and 0 warning(s).",
+    ]
+
+
+def test_a_results_file_with_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    code, written, _ = _run(
+        "evaluate", "-r", CARD, "-d", str(DATA), "-p", "2015", "--format", "json"
+    )
+    assert code == 0
+    previous = tmp_path / "previous.json"
+    previous.write_text(written.replace('"score":"61"', '"score":"61","score":"99"', 1))
+    column = written.index('"score":"61"') + len('"score":"61",') + 1
+    with pytest.raises(ProblemsFound) as caught:
+        read_result(previous)
+    [problem] = caught.value.problems
+    assert _where(problem) == ("DJ125", str(previous), 1, column, "results[0].score")
+    assert problem.message_zh == "对象 results[0] 中键“score”出现了两次，无法确定应取哪一个"
+    code, out, err = _run(
+        "evaluate", "-r", CARD, "-d", str(DATA), "-p", "2015", "--previous", str(previous)
+    )
+    assert (code, out) == (1, "")
+    assert f'{previous}:1:{column}: DJ125 the key "score" is written twice' in err
+
+
+def test_a_stream_line_with_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    stream = tmp_path / "events.jsonl"
+    good = {"subject": "M1", "events": [{"id": "E1", "type": "study", "date": "2015-03-01"}]}
+    bad = '{"subject": "M2", "events": [{"id": "E2", "type": "study", "status": "approved", '
+    bad += '"status": "pending", "date": "2015-03-01"}]}'
+    stream.write_text(json.dumps(good) + "\n" + bad + "\n", encoding="utf-8")
+    lines = read_jsonl_events(stream, DataSchema())
+    assert next(lines)[0] == "M1"
+    with pytest.raises(ProblemsFound) as caught:
+        next(lines)
+    [problem] = caught.value.problems
+    column = bad.index('"status": "pending"') + 1
+    assert _where(problem) == ("DJ217", str(stream), 2, column, "events[0].status")
+    assert problem.message == (
+        'the key "status" is written twice in the object events[0]: which one is meant is unknown'
+    )
+
+
+# -- a negative --limit ----------------------------------------------------------------------
+
+
+def test_a_negative_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run("evaluate", "-r", CARD, "-d", str(DATA), "-p", "2015", "--limit", "-1")
+    assert (code, out) == (2, "")
+    usage = capsys.readouterr().err  # argparse writes usage errors to the process's stderr
+    assert usage.endswith("error: argument --limit: -1 is negative / 不能为负数\n")
+    code, out, _ = _run("evaluate", "-r", CARD, "-d", str(DATA), "-p", "2015", "--limit", "1")
+    assert code == 0 and "… 2 more" in out
+
 
 # -- the data fingerprint ------------------------------------------------------------------
 
