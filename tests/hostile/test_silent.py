@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import random
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from dangjian_rules.cli import main
 from dangjian_rules.convert.results import read_result
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.io.jsonl import read_jsonl_events
+from dangjian_rules.io.xlsx_data import load_xlsx_dataset
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.records import Event, Member, Organization, dataset_from
 
@@ -220,3 +222,76 @@ def test_members_missing_dates_differ_from_members_with_them() -> None:
     roles = Member("M1", "张伟", "B1", roles=("secretary",))
     fingerprints = {_fingerprint([], [m]) for m in (plain, joined, roles)}
     assert len(fingerprints) == 3
+
+
+# -- Excel workbooks -------------------------------------------------------------------------
+
+
+def _workbook(path: Path, events: list[list[object]], extra_sheet: str | None = None) -> None:
+    """A small data workbook written by openpyxl: formulas get no computed value, as from
+    any program other than Excel."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    organizations = book.active
+    organizations.title = "organizations"
+    organizations.append(["id", "name", "kind"])
+    organizations.append(["B1", "一支部", "branch"])
+    members = book.create_sheet("members")
+    members.append(["id", "name", "organization"])
+    members.append(["M1", "张伟", "B1"])
+    for title in ("events", *([extra_sheet] if extra_sheet else [])):
+        sheet = book.create_sheet(title)
+        sheet.append(["id", "type", "member", "date", "quantity", "late"])
+        for row in events:
+            sheet.append(row)
+    book.save(path)
+
+
+def test_formulas_without_a_computed_value_are_reported_not_read_as_empty(
+    tmp_path: Path,
+) -> None:
+    book = tmp_path / "branch.xlsx"
+    _workbook(
+        book,
+        [
+            ["E1", "volunteer", "M1", "2015-03-01", "=2+3", None],
+            ["E2", "dues", "M1", "2015-04-10", None, "=TRUE()"],
+            ["E3", "dues", "M1", "2015-05-10", 2, None],
+            [None, None, None, None, "=1"],  # a row that would read as blank
+        ],
+    )
+    code, out, err = _run("evaluate", "-r", CARD, "-d", str(book), "-p", "2015")
+    assert (code, out) == (1, "")
+    problems = [line for line in err.splitlines() if "DJ" in line]
+    assert problems == [
+        f'{book}:events!E2: DJ221 cell events!E2 holds the formula "=2+3" but no computed value '
+        "(the program that saved the file does not compute formulas); it is not read as empty",
+        f'{book}:events!F3: DJ221 cell events!F3 holds the formula "=TRUE()" but no computed '
+        "value (the program that saved the file does not compute formulas); it is not read as "
+        "empty",
+        f'{book}:events!E5: DJ221 cell events!E5 holds the formula "=1" but no computed value '
+        "(the program that saved the file does not compute formulas); it is not read as empty",
+    ]
+
+
+def test_a_formula_with_its_computed_value_is_read(tmp_path: Path) -> None:
+    written = tmp_path / "written.xlsx"
+    _workbook(written, [["E1", "volunteer", "M1", "2015-03-01", "=2+3", None]])
+    book = tmp_path / "branch.xlsx"  # as Excel saves it: the formula with its computed value
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(book, "w") as target:
+        for name in source.namelist():
+            part = source.read(name)
+            target.writestr(name, part.replace(b"<f>2+3</f><v />", b"<f>2+3</f><v>5</v>"))
+    assert load_xlsx_dataset(book).events[0].quantity == Decimal(5)
+
+
+def test_two_sheets_for_the_same_table_are_ambiguous(tmp_path: Path) -> None:
+    book = tmp_path / "branch.xlsx"
+    _workbook(book, [["E1", "volunteer", "M1", "2015-03-01", 2, None]], extra_sheet="活动记录")
+    code, out, err = _run("evaluate", "-r", CARD, "-d", str(book), "-p", "2015")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[:2] == [
+        f'{book}: DJ222 the workbook has 2 sheets for events: "events", "活动记录"; which one '
+        "holds the data is unknown",
+        "  hint: keep the data in one sheet and delete or rename the others",
+    ]
