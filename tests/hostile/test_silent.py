@@ -9,18 +9,21 @@ import json
 import random
 import zipfile
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dangjian_rules
 from dangjian_rules.cli import main
 from dangjian_rules.convert.results import read_result
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.io.jsonl import read_jsonl_events
 from dangjian_rules.io.xlsx_data import load_xlsx_dataset
 from dangjian_rules.model.fields import DataSchema
+from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event, Member, Organization, dataset_from
 
 CARD = "docs/examples/small-card.toml"
@@ -295,3 +298,108 @@ def test_two_sheets_for_the_same_table_are_ambiguous(tmp_path: Path) -> None:
         "holds the data is unknown",
         "  hint: keep the data in one sheet and delete or rename the others",
     ]
+
+
+# -- the range of exact numbers --------------------------------------------------------------
+
+_PER_HOUR = """
+[ruleset]
+id = "test.per-hour"
+name = "按小时计分"
+version = "1"
+subject = "member"
+
+[score]
+base = {base}
+
+[event_types.volunteer]
+label = "志愿服务"
+quantity = "hours"
+
+[[rules]]
+id = "volunteer"
+label = "志愿服务"
+kind = "points"
+on = "volunteer"
+points_per_unit = {rate}
+"""
+
+
+def _volunteering(quantities: list[object]) -> dict[str, object]:
+    events = [
+        {"id": f"E{i}", "type": "volunteer", "member": "M1", "date": "2015-03-01", "quantity": q}
+        for i, q in enumerate(quantities, start=1)
+    ]
+    return {
+        "organizations": [{"id": "B1", "name": "一支部", "kind": "branch"}],
+        "members": [{"id": "M1", "name": "张伟", "organization": "B1"}],
+        "events": events,
+    }
+
+
+def test_numbers_outside_the_exact_range_are_refused_in_data(tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    text = json.dumps(_volunteering(["1E-28", "12345678901234567890.123456789", "1.50000000000"]))
+    data.write_text(text)
+    first, second = (text.index(f'"{q}') + 1 for q in ("1E-28", "12345678901234567890.1"))
+    card = tmp_path / "card.toml"
+    card.write_text(_PER_HOUR.format(base=60, rate=1), encoding="utf-8")
+    code, out, err = _run("evaluate", "-r", str(card), "-d", str(data), "-p", "2015")
+    assert (code, out) == (1, "")
+    range_words = "outside the numbers computed exactly (at most 15 digits before the decimal "
+    range_words += "point and 10 after it)"
+    assert [line for line in err.splitlines() if "DJ" in line] == [
+        f'{data}:1:{first}: DJ223 the quantity of event "E1" is 1E-28, {range_words}',
+        f'{data}:1:{second}: DJ223 the quantity of event "E2" is 12345678901234567890.123456789, '
+        + range_words,
+    ]
+
+
+def test_numbers_outside_the_exact_range_are_refused_in_rulesets(tmp_path: Path) -> None:
+    card = tmp_path / "card.toml"
+    card.write_text(_PER_HOUR.format(base=60, rate="0.00000000001"), encoding="utf-8")
+    code, out, _ = _run("check", str(card))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{card}:20:19: DJ104 rules[0].points_per_unit is 1E-11, outside the numbers computed "
+        "exactly (at most 15 digits before the decimal point and 10 after it)"
+    )
+
+
+def test_numbers_outside_the_exact_range_are_refused_in_results_files(tmp_path: Path) -> None:
+    written = _run("evaluate", "-r", CARD, "-d", str(DATA), "-p", "2015", "--format", "json")[1]
+    previous = tmp_path / "previous.json"
+    previous.write_text(written.replace('"score":"61"', '"score":"1E+20"', 1))
+    with pytest.raises(ProblemsFound) as caught:
+        read_result(previous)
+    [problem] = caught.value.problems
+    assert (problem.code, problem.path) == ("DJ125", "results[0].score")
+    assert "at most 15 digits before the decimal point and 10 after it" in problem.message
+
+
+_IN_RANGE = st.decimals(
+    min_value=Decimal("-999999999999999.9999999999"),
+    max_value=Decimal("999999999999999.9999999999"),
+    places=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=_IN_RANGE,
+    rate=_IN_RANGE.filter(lambda rate: rate > 0),  # a points rule awards a positive rate
+    quantities=st.lists(_IN_RANGE.map(abs), min_size=1, max_size=6),
+)
+def test_scores_from_in_range_numbers_are_exact(
+    base: Decimal, rate: Decimal, quantities: list[Decimal]
+) -> None:
+    card, problems = dangjian_rules.parse_ruleset(_PER_HOUR.format(base=base, rate=rate))
+    assert card is not None, problems
+    day = dt.date(2015, 3, 1)
+    events = [Event(f"E{i}", "volunteer", day, "M1", quantity=q) for i, q in enumerate(quantities)]
+    data = dataset_from(
+        [Organization("B1", "一支部", "branch")], [Member("M1", "张伟", "B1")], events, "<test>"
+    )
+    run = dangjian_rules.evaluate(card, data, Period.parse("2015"), with_trace=False)
+    expected = Fraction(base) + sum(Fraction(rate) * Fraction(q) for q in quantities)
+    assert Fraction(run.results[0].score) == expected
