@@ -161,6 +161,10 @@ def test_the_text_five_and_the_number_five_differ_but_five_and_five_point_zero_d
         [], [], [event(Decimal(5), Decimal("2.5"))]
     )
     assert _fingerprint([], [], [event(None, None)]) != _fingerprint([], [], [event(None, "None")])
+    long = Decimal("12345678901234567890.123456789")  # more digits than Python's default 28
+    assert _fingerprint([], [], [event(long, None)]) != _fingerprint(
+        [], [], [event(Decimal("12345678901234567890.12345679"), None)]
+    )
 
 
 _TEXT = st.text(alphabet='aB1 "\\\x1f\n,[]{}:None', max_size=5)

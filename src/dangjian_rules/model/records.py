@@ -9,7 +9,7 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import cached_property
 
 import attrs
@@ -84,7 +84,14 @@ def _typed(value: AttributeValue) -> object:
 
 
 def _number(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    if value is None:
+        return None
+    normal = value.normalize()
+    if normal != value:  # more digits than the default context keeps: none may be lost
+        normal = value.normalize(Context(prec=len(value.as_tuple().digits)))
+    # Plain digits in the usual range; far out, exponent form (a plain 1E+999999 would be
+    # a million characters).  An "E" tells the two forms apart.
+    return format(normal, "f") if -30 < normal.adjusted() < 30 else str(normal)
 
 
 def _day(value: dt.date | None) -> str | None:
