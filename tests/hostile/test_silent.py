@@ -407,3 +407,17 @@ def test_scores_from_in_range_numbers_are_exact(
     run = dangjian_rules.evaluate(card, data, Period.parse("2015"), with_trace=False)
     expected = Fraction(base) + sum(Fraction(rate) * Fraction(q) for q in quantities)
     assert Fraction(run.results[0].score) == expected
+
+
+def test_a_csv_quantity_outside_the_exact_range_is_refused_at_its_cell(tmp_path: Path) -> None:
+    folder = tmp_path / "branch"
+    folder.mkdir()
+    for name in ("organizations.csv", "members.csv", "events.csv"):
+        text = (ROOT / "docs/examples/data/branch-csv" / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.replace(",2015-03-28,,5,", ",2015-03-28,,1E+15,"))
+    code, out, err = _run("evaluate", "-r", CARD, "-d", str(folder), "-p", "2015")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == (
+        f'{folder / "events.csv"}:4:7: DJ223 the quantity of event "E03" is 1E+15, outside the '
+        "numbers computed exactly (at most 15 digits before the decimal point and 10 after it)"
+    )
