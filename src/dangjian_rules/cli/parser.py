@@ -19,6 +19,17 @@ from dangjian_rules.cli.commands import (
 )
 
 
+def _count(text: str) -> int:
+    """A whole number of rows, 0 or more (a negative count is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number / 不是整数") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative / 不能为负数")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command; each command's handler is its ``handler`` default."""
     parser = argparse.ArgumentParser(
@@ -130,7 +141,7 @@ def _add_evaluate(
     )
     evaluate.add_argument(
         "--limit",
-        type=int,
+        type=_count,
         default=30,
         help="rows shown in the table (default 30; 0 for all)",
     )
@@ -208,7 +219,7 @@ def _add_tools(
     )
     compare.add_argument("--encoding", default=None)
     compare.add_argument("--format", choices=["text", "json"], default="text")
-    compare.add_argument("--top", type=int, default=10, help="largest changes listed (10)")
+    compare.add_argument("--top", type=_count, default=10, help="largest changes listed (10)")
     compare.add_argument("--output", "-o", metavar="FILE")
     compare.set_defaults(handler=cmd_diff)
 

@@ -16,10 +16,20 @@ file, a sheet cell) and a "did you mean" for a misspelt key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import typing
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    localcontext,
+)
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 import cattrs
@@ -34,6 +44,7 @@ from cattrs.errors import (
 from dangjian_rules.errors import Problem, ProblemsFound, suggestion
 
 T = TypeVar("T")
+P = ParamSpec("P")
 #: A place inside a document: keys and list indexes from its root.
 DocPath = tuple[str | int, ...]
 #: Finds the (line, column) of a path in the document being structured, if known.
@@ -49,6 +60,61 @@ class WrongValue(ValueError):
         super().__init__(expected)
         self.expected = expected
         self.expected_zh = expected_zh
+
+
+#: The numbers every computation keeps exact: at most this many digits before the decimal
+#: point and this many after it (trailing zeros after the point do not count).  Sums and
+#: products of such numbers fit in :data:`EXACT` with room to spare.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 10
+#: The context the engine computes in: enough digits that no sum of products of in-range
+#: numbers (up to 10¹⁵ × 10¹⁵, down to 10⁻²⁰: 50 digits, over any count of records) is
+#: rounded.  Python's default keeps 28 digits: 60 + 1E-28 would silently become 60.
+EXACT = Context(prec=80)
+#: The same, where a computation must never round: rounding raises instead.
+EXACT_OR_RAISE = Context(
+    prec=80, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded]
+)
+
+
+def computed_exactly(function: Callable[P, T]) -> Callable[P, T]:
+    """``function`` computing in :data:`EXACT` (decimal contexts belong to the thread, so
+    each call sets it, in a worker process too)."""
+
+    @functools.wraps(function)
+    def exactly(*args: P.args, **kwargs: P.kwargs) -> T:
+        with localcontext(EXACT):
+            return function(*args, **kwargs)
+
+    return exactly
+
+
+NUMBER_RANGE = (
+    f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMAL_PLACES} "
+    "after it",
+    f"小数点前最多 {MAX_INTEGER_DIGITS} 位、小数点后最多 {MAX_DECIMAL_PLACES} 位",
+)
+
+
+_INTEGER_LIMIT: int = 10**MAX_INTEGER_DIGITS
+
+
+def in_range(number: Decimal | int) -> bool:
+    """Whether a finite number is one the engine computes with exactly (:data:`NUMBER_RANGE`).
+
+    Worked out from the digits, never through a context that could round them."""
+    if isinstance(number, int):
+        return abs(number) < _INTEGER_LIMIT
+    if not number:
+        return True
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        return False
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # a finite number
+    if exponent >= -MAX_DECIMAL_PLACES:
+        return True
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))  # 1.50000000000 is 1.5
+    return exponent + zeros >= -MAX_DECIMAL_PLACES
 
 
 def to_decimal(value: object, _: object = Decimal) -> Decimal:
@@ -68,6 +134,8 @@ def to_decimal(value: object, _: object = Decimal) -> Decimal:
         raise WrongValue("a number", "数字")
     if not number.is_finite():
         raise WrongValue("a finite number", "有限的数字")
+    if not in_range(number):
+        raise WrongValue(f"a number with {NUMBER_RANGE[0]}", f"数字（{NUMBER_RANGE[1]}）")
     return number
 
 

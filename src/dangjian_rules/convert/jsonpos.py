@@ -79,3 +79,75 @@ class JsonPlaces:
                 i = self._space(i + 1)
         self._found[offset] = found
         return found
+
+
+class KeyChecker:
+    """An ``object_pairs_hook`` for the json module that notes whether any object writes
+    a key twice (the json module would silently keep the last one)."""
+
+    def __init__(self) -> None:
+        self.repeated = False
+
+    def __call__(self, pairs: list[tuple[str, object]]) -> dict[str, object]:
+        found = dict(pairs)
+        if len(found) != len(pairs):
+            self.repeated = True
+        return found
+
+
+def repeated_keys(text: str, start: int = 0, prefix: DocPath = ()) -> list[tuple[DocPath, int]]:
+    """Each key written a second (or later) time in one object of the valid JSON value at
+    ``start``: its path (from ``prefix``) and the offset where it is written, in order."""
+    found: list[tuple[DocPath, int]] = []
+    pending: list[tuple[DocPath, int]] = [(prefix, _next(text, start))]
+    while pending:
+        path, offset = pending.pop()
+        opening = text[offset : offset + 1]
+        if opening not in ("{", "["):
+            continue
+        seen: set[str] = set()
+        i = _next(text, offset + 1)
+        index = 0
+        while text[i : i + 1] not in ("}", "]", ""):
+            if opening == "{":
+                key, end = _skip_value(text, i)
+                if key in seen:
+                    found.append(((*path, key), i))
+                seen.add(key)
+                member: DocPath = (*path, key)
+                value = _next(text, _next(text, end) + 1)  # past the colon
+            else:
+                member, value = (*path, index), i
+                index += 1
+            pending.append((member, value))
+            _, end = _skip_value(text, value)
+            i = _next(text, end)
+            if text[i : i + 1] == ",":
+                i = _next(text, i + 1)
+    return sorted(found, key=lambda item: item[1])
+
+
+def _next(text: str, offset: int) -> int:
+    """Where the JSON whitespace at ``offset`` ends."""
+    return _SPACE.match(text, offset).end()  # type: ignore[union-attr]
+
+
+def path_text(path: DocPath) -> str:
+    """A path as a clerk reads it: ``events[3].attributes.late``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def repeated_key_words(path: DocPath) -> tuple[str, str, str, str]:
+    """The message, its Chinese and the hint (both languages) for a key written twice."""
+    key, where = path[-1], path_text(path[:-1])
+    inside = f"the object {where}" if where else "the top-level object"
+    inside_zh = f"对象 {where} " if where else "最外层对象"
+    return (
+        f'the key "{key}" is written twice in {inside}: which one is meant is unknown',
+        f"{inside_zh}中键“{key}”出现了两次，无法确定应取哪一个",
+        "keep only one of them",
+        "请只保留其中一个",
+    )

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from dangjian_rules.convert import converter
+from dangjian_rules.convert import NUMBER_RANGE, converter, in_range
 from dangjian_rules.errors import Problem, ProblemsFound, suggestion
 from dangjian_rules.model.fields import (
     DataSchema,
@@ -283,7 +283,35 @@ class RecordBuilder(Generic[K]):
         return found
 
     def quantity(self, key: K, rid: str, value: object) -> Decimal | None:
-        """An exact quantity from a number or text; floats are refused, they are inexact."""
+        """An exact quantity from a number or text; floats are refused, they are inexact,
+        and so are numbers outside the range computed exactly (DJ223)."""
+        number = self._quantity(key, rid, value)
+        if number is not None and not in_range(number):
+            self.out_of_range(key, "events", rid, "quantity", number)
+            return None
+        return number
+
+    def out_of_range(self, key: K, section: str, rid: str, field: str, number: object) -> None:
+        """A number outside :data:`~dangjian_rules.convert.NUMBER_RANGE` (DJ223)."""
+        who, who_zh = record_name(section, rid)
+        name = field.removeprefix("attributes.")
+        label, label_zh = (
+            ("quantity", "数量")
+            if field == "quantity"
+            else (f'attribute "{name}"', f"附加字段“{name}”")
+        )
+        self.report(
+            key,
+            field,
+            "DJ223",
+            f"the {label} of {who} is {number}, outside the numbers computed exactly "
+            f"({NUMBER_RANGE[0]})",
+            f"{who_zh}的{label_zh}为 {number}，超出可精确计算的范围（{NUMBER_RANGE[1]}）",
+            "round it, or give it in a larger or smaller unit",
+            "请取整，或换用更大或更小的单位",
+        )
+
+    def _quantity(self, key: K, rid: str, value: object) -> Decimal | None:
         if type(value) is Decimal:
             return value
         if type(value) is int:  # not bool, which is an int too
@@ -375,7 +403,9 @@ class RecordBuilder(Generic[K]):
             if value is None:
                 continue
             typed = self.attribute(key, section, rid, field, specs.get(name), value)
-            if typed is not None:
+            if isinstance(typed, (int, Decimal)) and not in_range(typed):
+                self.out_of_range(key, section, rid, field, typed)
+            elif typed is not None:
                 attributes[name] = typed
         return attributes
 
@@ -463,6 +493,8 @@ def _plain_attributes(
                 typed = coerce(spec, value)
             except FieldValueError:
                 return None
+            if isinstance(typed, (int, Decimal)) and not in_range(typed):
+                return None
             if typed is not None:
                 attributes[name] = typed
             continue
@@ -471,6 +503,8 @@ def _plain_attributes(
             text = value.strip()
             if text:
                 attributes[name] = text
+        elif (kind is int or kind is Decimal) and not in_range(value):
+            return None
         elif kind is int or kind is Decimal or kind is bool or kind is dt.date:
             attributes[name] = value
         else:

@@ -25,8 +25,14 @@ from cattrs.gen import (
     override,
 )
 
-from dangjian_rules.convert import WrongValue, converter, structure, to_decimal
-from dangjian_rules.convert.jsonpos import JsonPlaces
+from dangjian_rules.convert import DocPath, WrongValue, converter, structure, to_decimal
+from dangjian_rules.convert.jsonpos import (
+    JsonPlaces,
+    KeyChecker,
+    path_text,
+    repeated_key_words,
+    repeated_keys,
+)
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.model.result import (
     SCHEMA_VERSION,
@@ -219,20 +225,34 @@ def _not_a_result(
     )
 
 
+def _repeated_key(file: str | None, places: JsonPlaces, path: DocPath, offset: int) -> Problem:
+    """A key the result file writes twice: the json module would keep the last one."""
+    message, message_zh, hint, hint_zh = repeated_key_words(path)
+    line, column = places.position(offset)
+    return Problem(
+        RESULT_PROBLEM, message, message_zh, file, line, column, path_text(path), hint, hint_zh
+    )
+
+
 def loads(text: str, file: str | None = None) -> RunResult:
     """Read a run back from its JSON text (the inverse of :func:`dumps`).
 
     Raises :class:`ProblemsFound` (DJ125) with every problem located in ``file``'s text:
     not JSON, not a result of this schema, or a value missing, unknown or of a wrong type.
     """
+    keys = KeyChecker()
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, object_pairs_hook=keys)
     except json.JSONDecodeError as exc:
         place = (exc.lineno, exc.colno)
         raise _not_a_result(
             file, f"is not valid JSON: {exc.msg}", "不是有效的 JSON", place
         ) from None
     places = JsonPlaces(text)
+    if keys.repeated:
+        raise ProblemsFound(
+            [_repeated_key(file, places, path, offset) for path, offset in repeated_keys(text)]
+        )
     if not isinstance(raw, dict) or raw.get("schema") != SCHEMA_VERSION:
         where = places(("schema",)) if isinstance(raw, dict) else places(())
         raise _not_a_result(

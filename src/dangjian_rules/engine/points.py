@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import attrs
 
+from dangjian_rules.convert import computed_exactly
 from dangjian_rules.model.period import Period, WindowKind, window_key, window_label
 from dangjian_rules.model.records import Event, Member, Organization
 from dangjian_rules.model.result import (
@@ -161,6 +162,7 @@ def _pick_scale(
     return None
 
 
+@computed_exactly  # points × quantities summed: 28 digits would round them
 def score_subject(
     compiled: CompiledRuleset,
     subject: Subject,

@@ -13,6 +13,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from dangjian_rules.convert.jsonpos import (
+    KeyChecker,
+    path_text,
+    repeated_key_words,
+    repeated_keys,
+)
 from dangjian_rules.convert.records import value_type
 from dangjian_rules.errors import ProblemsFound, suggestion
 from dangjian_rules.io.load import (
@@ -138,14 +144,15 @@ def _field_offsets(text: str, start: int) -> dict[str, int]:
     return out
 
 
-def _walk_json(load: LoadState, doc: _JsonDocument) -> dict[str, list[object]]:
+def _walk_json(load: LoadState, doc: _JsonDocument, keys: KeyChecker) -> dict[str, list[object]]:
     """The records of each section.
 
     The top-level object is walked key by key so that unknown or repeated sections are
-    reported where they are; each section's list is decoded by the json module in one go.
+    reported where they are; each section's list is decoded by the json module in one go,
+    ``keys`` noting whether any of its objects repeats a key.
     """
     text = doc.text
-    decode = json.JSONDecoder(parse_float=Decimal).raw_decode
+    decode = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=keys).raw_decode
     sections: dict[str, list[object]] = {}
     i = _space(text, 0).end()
     if text[i : i + 1] != "{":
@@ -240,6 +247,15 @@ def _top_level_problem(
         )
 
 
+def _repeated_keys(load: LoadState, doc: _JsonDocument) -> None:
+    """Every key a record writes twice (DJ217), then stop: the json module keeps the last
+    one, and guessing which one the clerk meant would change results silently."""
+    for section, start in doc.arrays.items():
+        for path, offset in repeated_keys(doc.text, start, (section,)):
+            load.add("DJ217", doc.at(offset, path_text(path)), *repeated_key_words(path))
+    raise ProblemsFound(load.problems)
+
+
 _JKey = tuple[str, int]  # section, index in its JSON list
 
 
@@ -307,8 +323,9 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
         load.add("DJ240", doc.at(offset), *LONE_SURROGATE)
     if load.problems:
         raise ProblemsFound(load.problems)
+    keys = KeyChecker()
     try:
-        sections = _walk_json(load, doc)
+        sections = _walk_json(load, doc, keys)
     except json.JSONDecodeError as exc:
         message = exc.msg
         load.add(
@@ -330,6 +347,8 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
             _JSON_HINT_ZH,
         )
         raise ProblemsFound(load.problems) from None
+    if keys.repeated:
+        _repeated_keys(load, doc)
     build = load.builder
     get = sections.get
     organizations = _json_records(

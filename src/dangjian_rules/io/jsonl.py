@@ -16,6 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dangjian_rules.convert import DocPath
+from dangjian_rules.convert.jsonpos import (
+    KeyChecker,
+    path_text,
+    repeated_key_words,
+    repeated_keys,
+)
 from dangjian_rules.convert.records import RecordBuilder, value_type
 from dangjian_rules.engine.stream import evaluate_stream
 from dangjian_rules.errors import Problem, ProblemsFound
@@ -55,6 +62,15 @@ class _Line:
             Problem(code, message, message_zh, self.file, self.number, None, path, hint, hint_zh)
         )
 
+    def repeated_key(self, path: DocPath, offset: int) -> None:
+        message, message_zh, hint, hint_zh = repeated_key_words(path)
+        self.problems.append(
+            Problem(
+                "DJ217", message, message_zh, self.file, self.number, offset + 1,
+                path_text(path), hint, hint_zh,
+            )
+        )  # fmt: skip
+
     def malformed(self, message: str, message_zh: str) -> None:
         self.problems.append(
             Problem(
@@ -91,12 +107,17 @@ def _subject_events(line: _Line, build: RecordBuilder[int], text: str) -> tuple[
         )  # fmt: skip
     if line.problems:
         return "", []
+    keys = KeyChecker()
     try:
-        record = json.loads(text, parse_float=Decimal)
+        record = json.loads(text, parse_float=Decimal, object_pairs_hook=keys)
     except ValueError as exc:
         line.malformed(
             f"line {line.number} is not valid JSON: {exc}", f"第 {line.number} 行不是有效的 JSON"
         )
+        return "", []
+    if keys.repeated:  # the json module kept the last of each: refuse rather than guess
+        for path, offset in repeated_keys(text):
+            line.repeated_key(path, offset)
         return "", []
     if type(record) is not dict or type(record.get("subject")) is not str:
         line.malformed(

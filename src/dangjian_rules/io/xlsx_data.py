@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -85,6 +87,36 @@ class _Reader:
         self.schema = schema
         self.problems: list[Problem] = []
         self.locations = RecordPlaces()
+        #: per sheet title, the formula (text) of each (row, column) cell that has one
+        self.formulas: dict[str, dict[tuple[int, int], str]] = {}
+
+    def uncomputed(self, title: str, row: int, values: Sequence[object]) -> bool:
+        """Report each formula cell of the row whose computed value the file lacks (it
+        would read as empty); whether there was any."""
+        formulas = self.formulas.get(title)
+        if not formulas:
+            return False
+        found = False
+        for index, value in enumerate(values):
+            formula = formulas.get((row, index + 1)) if value is None else None
+            if formula is not None:
+                found = True
+                cell = f"{sheet_ref(title)}!{column_letter(index + 1)}{row}"
+                self.add(
+                    "DJ221",
+                    title,
+                    row,
+                    index + 1,
+                    f'cell {cell} holds the formula "{formula}" but no computed value (the '
+                    "program that saved the file does not compute formulas); it is not read "
+                    "as empty",
+                    f"单元格 {cell} 是公式“{formula}”，但文件中没有它的计算结果（保存文件的程序"
+                    "不计算公式）；不会当作空单元格读取",
+                    "open and save the file in Excel or WPS so that formulas are computed, or "
+                    "type the values",
+                    "请用 Excel 或 WPS 打开并保存文件以计算公式，或直接填写数值",
+                )
+        return found
 
     def add(
         self,
@@ -179,22 +211,39 @@ def _raw_record(sheet: _Sheet, values: Sequence[object], schema: DataSchema) -> 
     return raw
 
 
-def _find_sheet(workbook: Any, kind: str) -> Any | None:
-    names = {title.strip().lower(): title for title in workbook.sheetnames}
-    for wanted in SHEET_NAMES[kind]:
-        if wanted.lower() in names:
-            return workbook[names[wanted.lower()]]
-    return None
+def _find_sheet(reader: _Reader, workbook: Any, kind: str) -> Any | None:
+    """The sheet of the table ``kind``; None (reported) when there is none, or several."""
+    wanted = {name.lower() for name in SHEET_NAMES[kind]}
+    titles = [t for t in workbook.sheetnames if t.strip().lower() in wanted]
+    if len(titles) > 1:
+        shown = ", ".join(f'"{t}"' for t in titles)
+        reader.add(
+            "DJ222",
+            None,
+            None,
+            None,
+            f"the workbook has {len(titles)} sheets for {kind}: {shown}; which one holds the "
+            "data is unknown",
+            f"工作簿中有 {len(titles)} 个工作表都是 {kind}：{shown}；无法确定数据在哪一个",
+            "keep the data in one sheet and delete or rename the others",
+            "请把数据放在一个工作表中，删除其他工作表或改名",
+        )
+        return None
+    if not titles:
+        _no_sheet(reader, workbook, kind)
+        return None
+    return workbook[titles[0]]
 
 
 def _open_sheet(reader: _Reader, workbook: Any, kind: str) -> _Sheet | None:
-    worksheet = _find_sheet(workbook, kind)
+    worksheet = _find_sheet(reader, workbook, kind)
     if worksheet is None:
-        _no_sheet(reader, workbook, kind)
         return None
     title = str(worksheet.title)
     rows = worksheet.iter_rows(values_only=True)
     header = next(rows, None)
+    if header is not None and reader.uncomputed(title, 1, header):
+        return None
     core = CSV_COLUMNS[kind]
     if header is None or not any(_text(h).strip() for h in header):
         reader.add(
@@ -298,6 +347,8 @@ def _rows(reader: _Reader, sheet: _Sheet) -> Iterator[tuple[int, list[object]]]:
     width = sheet.width
     for number, raw in enumerate(sheet.rows, start=2):
         values = list(raw)
+        if reader.uncomputed(sheet.title, number, values):
+            continue  # the row is not built: its values are not known
         if not any(v is not None and _text(v).strip() for v in values):
             continue
         for index in range(width, len(values)):
@@ -390,6 +441,8 @@ def load_xlsx_dataset(
             "请用 Excel 或 WPS 重新另存为 .xlsx 格式（旧的 .xls 文件须另存为 .xlsx）",
         )
         raise ProblemsFound(reader.problems) from None
+    if _has_formulas(shown):
+        reader.formulas = _formula_cells(openpyxl, shown)
     try:
         sheets = {kind: _open_sheet(reader, workbook, kind) for kind in SHEET_NAMES}
         if any(sheet is None for sheet in sheets.values()):
@@ -412,6 +465,47 @@ def load_xlsx_dataset(
         events=tuple(events),
         source=shown,
     )
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(path: str) -> bool:
+    """Whether any sheet of the workbook holds a formula (``<f>`` in its XML), read in
+    pieces: most workbooks have none, and then they are read once."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as part:
+                    tail = b""
+                    while chunk := part.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-64:]
+    except (OSError, zipfile.BadZipFile):
+        return False  # openpyxl opened it already and reports what it cannot read
+    return False
+
+
+def _formula_cells(openpyxl: Any, path: str) -> dict[str, dict[tuple[int, int], str]]:
+    """The formula of each formula cell, per sheet: the values-only read gives None for
+    one whose computed value the file lacks, which must not pass for an empty cell."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[str, dict[tuple[int, int], str]] = {}
+        for worksheet in workbook.worksheets:
+            cells = found.setdefault(str(worksheet.title), {})
+            for row in worksheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        cells[(cell.row, cell.column)] = str(
+                            getattr(cell.value, "text", cell.value)
+                        )
+        return found
+    finally:
+        workbook.close()
 
 
 def _must(sheet: _Sheet | None) -> _Sheet:

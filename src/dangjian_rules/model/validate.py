@@ -57,6 +57,9 @@ DATA_PROBLEM_CODES: dict[str, str] = {
     "DJ218": "negative quantity",
     "DJ219": "file not found",
     "DJ220": "declared field holds a value of another type",
+    "DJ221": "formula cell without a computed value",
+    "DJ222": "two sheets for the same table",
+    "DJ223": "number outside the range computed exactly",
     "DJ240": "lone surrogate in a JSON string",
 }
 

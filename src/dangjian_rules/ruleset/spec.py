@@ -11,7 +11,7 @@ from typing import Annotated, Any, NewType, TypedDict, get_type_hints
 
 from cattrs.errors import BaseValidationError
 
-from dangjian_rules.convert import converter, failures
+from dangjian_rules.convert import NUMBER_RANGE, converter, failures, in_range
 from dangjian_rules.errors import Problem, suggestion
 from dangjian_rules.model.fields import FieldSpec
 from dangjian_rules.model.records import MEMBER_STATUSES, ORGANIZATION_KINDS, REVIEW_STATUSES
@@ -119,6 +119,13 @@ def _number(value: object, _: object) -> Decimal:
             f"{{where}} 应为有限的数字，实际为 {number}",
             "write an ordinary number such as 2 or 1.5",
             "请写普通数字，如 2 或 1.5",
+        )
+    if not in_range(number):  # beyond it, sums and products could no longer be exact
+        raise Unusable(
+            f"{{where}} is {number}, outside the numbers computed exactly ({NUMBER_RANGE[0]})",
+            f"{{where}} 为 {number}，超出可精确计算的范围（{NUMBER_RANGE[1]}）",
+            "round it, or use a larger or smaller unit",
+            "请取整，或换用更大或更小的单位",
         )
     return number
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
+from dangjian_rules.convert import EXACT_OR_RAISE, NUMBER_RANGE, in_range
 from dangjian_rules.model.period import PER_WINDOW_ZH, WINDOW_KINDS, window_label
 from dangjian_rules.model.records import Event
 from dangjian_rules.model.result import Measured, SubjectResult, format_decimal, scalar_text
@@ -668,7 +669,15 @@ def build_weighted(options: Mapping[str, Any], context: MeasureBuildContext) -> 
                 f"parts[{index}]：“{name}”不是在此之前声明的数值指标",
                 "parts",
             )
-        parts.append((name, Decimal(item["weight"])))
+        weight = Decimal(item["weight"])
+        if not weight.is_finite() or not in_range(weight):
+            raise RuleOptionError(
+                f"parts[{index}]: the weight {weight} is outside the numbers computed exactly "
+                f"({NUMBER_RANGE[0]})",
+                f"parts[{index}]：权重 {weight} 超出可精确计算的范围（{NUMBER_RANGE[1]}）",
+                "parts",
+            )
+        parts.append((name, weight))
     if not parts:
         raise RuleOptionError(
             "weighted needs parts = [{ measure = …, weight = 0.4 }, …]",
@@ -685,7 +694,8 @@ def build_weighted(options: Mapping[str, Any], context: MeasureBuildContext) -> 
             if not isinstance(value, Decimal):
                 missing.append(name)
                 continue
-            total += value * weight
+            with localcontext(EXACT_OR_RAISE):  # in-range values: a rounding is a bug
+                total += value * weight
             shown.append(f"{format_decimal(value)}×{format_decimal(weight)}")
         if missing:
             return Measured(
