@@ -21,6 +21,7 @@ from dangjian_rules.io.load import (
     Where,
     bulk_loading,
 )
+from dangjian_rules.limits import json_int
 from dangjian_rules.model.fields import (
     DataSchema,
 )
@@ -91,7 +92,7 @@ class _JsonDocument:
         ``raw_decode``; it is known to be valid JSON."""
         if section not in self._offsets:
             text = self.text
-            decode = json.JSONDecoder().raw_decode
+            decode = json.JSONDecoder(parse_int=json_int).raw_decode
             found: list[int] = []
             i = _space(text, self.arrays[section] + 1).end()
             while text[i : i + 1] not in ("]", ""):
@@ -116,7 +117,7 @@ class _JsonDocument:
 def _field_offsets(text: str, start: int) -> dict[str, int]:
     """Where each value of the JSON object at ``start`` begins (``attributes.x`` inside
     its ``attributes`` object); the document is known to be valid JSON."""
-    decode = json.JSONDecoder(parse_float=Decimal).raw_decode
+    decode = json.JSONDecoder(parse_float=Decimal, parse_int=json_int).raw_decode
     out: dict[str, int] = {}
     i = _space(text, start).end()
     if text[i : i + 1] != "{":
@@ -144,7 +145,7 @@ def _walk_json(load: LoadState, doc: _JsonDocument) -> dict[str, list[object]]:
     reported where they are; each section's list is decoded by the json module in one go.
     """
     text = doc.text
-    decode = json.JSONDecoder(parse_float=Decimal).raw_decode
+    decode = json.JSONDecoder(parse_float=Decimal, parse_int=json_int).raw_decode
     sections: dict[str, list[object]] = {}
     i = _space(text, 0).end()
     if text[i : i + 1] != "{":

@@ -9,16 +9,17 @@ the stream with every problem of that line, at its line number.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from dangjian_rules.convert.records import RecordBuilder, value_type
 from dangjian_rules.engine.stream import evaluate_stream
 from dangjian_rules.errors import Problem, ProblemsFound
+from dangjian_rules.limits import json_int, open_regular_file
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event, Member, Organization
@@ -70,7 +71,7 @@ def read_jsonl_events(
     typed by ``schema``.  Raises :class:`ProblemsFound` at the first line that does not fit."""
     line = _Line(os.fspath(path))
     build: RecordBuilder[int] = RecordBuilder(schema, line.report)
-    with Path(line.file).open(encoding="utf-8-sig") as handle:
+    with io.TextIOWrapper(open_regular_file(line.file), encoding="utf-8-sig") as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
@@ -83,7 +84,7 @@ def read_jsonl_events(
 
 def _subject_events(line: _Line, build: RecordBuilder[int], text: str) -> tuple[str, list[Event]]:
     try:
-        record = json.loads(text, parse_float=Decimal)
+        record = json.loads(text, parse_float=Decimal, parse_int=json_int)
     except ValueError as exc:
         line.malformed(
             f"line {line.number} is not valid JSON: {exc}", f"第 {line.number} 行不是有效的 JSON"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from xml.etree.ElementTree import ParseError
 
 import attrs
 
@@ -400,6 +401,18 @@ def load_xlsx_dataset(
         organizations = _read(reader, _must(sheets["organizations"]), build.organization)
         members = _read(reader, _must(sheets["members"]), build.member)
         events = _read(reader, _must(sheets["events"]), build.event)
+    except ParseError as exc:  # entity expansion past expat's limit, broken XML in a sheet
+        reader.add(
+            "DJ214",
+            None,
+            None,
+            None,
+            f"{shown} holds XML that cannot be read safely: {exc}",
+            f"{shown} 中的 XML 无法安全读取：{exc}",
+            "save it again from Excel or WPS as .xlsx",
+            "请用 Excel 或 WPS 重新另存为 .xlsx 格式",
+        )
+        raise ProblemsFound(reader.problems) from None
     finally:
         workbook.close()
     checked = check_records(organizations, members, events, reader.locations)
