@@ -160,8 +160,8 @@ def parse_ruleset(
                 )
     document, baselines, found = resolve(document, file, index)
     place = loader.positions.value(("ruleset", "extends"))
-    if place is not None:  # baseline problems point at the extends value
-        found = [attrs.evolve(p, line=place[0], column=place[1]) for p in found]
+    if place is not None:  # baseline problems point at this file's extends value
+        found = [attrs.evolve(p, file=file, line=place[0], column=place[1]) for p in found]
     if found or loader.problems:
         return None, sorted([*loader.problems, *found], key=Problem.sort_key)
     digest = hashlib.sha256(data)
