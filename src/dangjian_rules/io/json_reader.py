@@ -316,6 +316,16 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
             _JSON_HINT_ZH,
         )
         raise ProblemsFound(load.problems) from None
+    except RecursionError:  # [[[[… thousands deep: the json module recurses
+        load.add(
+            "DJ214",
+            Location(doc.file),
+            f"{doc.file} is not valid JSON: arrays or objects nested too deeply",
+            f"{doc.file} 不是有效的 JSON：数组或对象嵌套层次过深",
+            _JSON_HINT,
+            _JSON_HINT_ZH,
+        )
+        raise ProblemsFound(load.problems) from None
     except _JsonSyntax as exc:
         load.add(
             "DJ214",

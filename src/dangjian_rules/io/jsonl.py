@@ -9,7 +9,6 @@ the stream with every problem of that line, at its line number.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -71,11 +70,22 @@ def read_jsonl_events(
     typed by ``schema``.  Raises :class:`ProblemsFound` at the first line that does not fit."""
     line = _Line(os.fspath(path))
     build: RecordBuilder[int] = RecordBuilder(schema, line.report)
-    with io.TextIOWrapper(open_regular_file(line.file), encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
+    with open_regular_file(line.file) as handle:
+        for number, raw in enumerate(handle, start=1):
+            line.number = number
+            try:  # line by line, so that bytes that are not UTF-8 are located
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                line.problems.append(
+                    Problem(
+                        "DJ213", f"line {number} is not UTF-8 text", f"第 {number} 行不是 UTF-8 文本",
+                        line.file, number, None, None, "save the file as UTF-8",
+                        "请以 UTF-8 编码保存文件",
+                    )
+                )  # fmt: skip
+                raise ProblemsFound(line.problems) from None
             if not text.strip():
                 continue
-            line.number = number
             subject, events = _subject_events(line, build, text)
             if line.problems:
                 raise ProblemsFound(line.problems)
@@ -85,7 +95,7 @@ def read_jsonl_events(
 def _subject_events(line: _Line, build: RecordBuilder[int], text: str) -> tuple[str, list[Event]]:
     try:
         record = json.loads(text, parse_float=Decimal, parse_int=json_int)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: [[[[… thousands deep
         line.malformed(
             f"line {line.number} is not valid JSON: {exc}", f"第 {line.number} 行不是有效的 JSON"
         )
