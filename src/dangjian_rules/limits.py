@@ -47,6 +47,19 @@ class FileRefused(OSError):
         self.message_zh = message_zh
         self.variable = variable
 
+    @property
+    def hints(self) -> tuple[str, str]:
+        """What to do, in English and Chinese."""
+        if self.variable is None:
+            return (
+                "name a regular file (not a pipe or a device)",
+                "请指定普通文件（不能是管道或设备）",
+            )
+        return (
+            f"split the file, or raise the limit with {self.variable}",
+            f"请拆分文件，或通过环境变量 {self.variable} 提高上限",
+        )
+
 
 def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
     """An open regular file (symbolic links followed), for reading as a stream;
@@ -67,17 +80,29 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
 def read_regular_file(path: str | os.PathLike[str], max_bytes: str) -> bytes:
     """The bytes of a regular file (symbolic links followed) of at most the limit
     ``max_bytes`` (a name in :data:`LIMITS`); :class:`FileRefused` otherwise."""
-    variable = LIMITS[max_bytes][0]
     cap = limit(max_bytes)
     with open_regular_file(path) as handle:
         data = handle.read(cap + 1)  # a file growing while read stops at the cap too
     if len(data) > cap:
-        raise FileRefused(
-            f"larger than the limit of {cap:,} bytes (set {variable} to change it)",
-            f"超过 {cap:,} 字节的上限（可用环境变量 {variable} 调整）",
-            variable,
-        )
+        raise _too_large(max_bytes, cap)
     return data
+
+
+def check_regular_file(path: str | os.PathLike[str], max_bytes: str) -> None:
+    """What :func:`read_regular_file` checks, for a file another library reads itself."""
+    cap = limit(max_bytes)
+    with open_regular_file(path) as handle:
+        if os.fstat(handle.fileno()).st_size > cap:
+            raise _too_large(max_bytes, cap)
+
+
+def _too_large(max_bytes: str, cap: int) -> FileRefused:
+    variable = LIMITS[max_bytes][0]
+    return FileRefused(
+        f"larger than the limit of {cap:,} bytes (set {variable} to change it)",
+        f"超过 {cap:,} 字节的上限（可用环境变量 {variable} 调整）",
+        variable,
+    )
 
 
 def json_int(text: str) -> int | Decimal:

@@ -117,6 +117,21 @@ def test_a_data_file_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
     ) in err
 
 
+@needs_fifo
+def test_a_workbook_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    card = _ruleset(tmp_path, "card.toml", _rule("study"))
+    os.mkfifo(tmp_path / "data.xlsx")
+    code, _, err = _run("evaluate", "-r", card, "-d", tmp_path / "data.xlsx", "-p", "2015")
+    assert code == 1
+    shown = tmp_path / "data.xlsx"
+    assert (
+        f"{shown}: DJ231 the data file {shown} is not read: "
+        "not a regular file (a FIFO, device or socket)\n"
+        "  hint: name a regular file (not a pipe or a device)"
+    ) in err
+
+
 def test_the_ruleset_size_limit_at_its_edge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

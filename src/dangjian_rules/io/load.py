@@ -171,12 +171,7 @@ class LoadState:
                 Location(shown),
                 f"the data file {shown} is not read: {exc.strerror}",
                 f"不读取数据文件 {shown}：{exc.message_zh}",
-                "name a regular file (not a pipe or a device)"
-                if exc.variable is None
-                else "split the data, or raise the limit",
-                "请指定普通文件（不能是管道或设备）"
-                if exc.variable is None
-                else "请拆分数据或提高上限",
+                *exc.hints,
             )
             return None
         except OSError as exc:

@@ -264,12 +264,8 @@ def _unreadable(file: str, exc: OSError) -> Problem:
             message=f"the ruleset file is not read: {exc.strerror}",
             message_zh=f"不读取该规则集文件：{exc.message_zh}",
             file=file,
-            hint="name a regular .toml file (not a pipe or a device)"
-            if exc.variable is None
-            else "split the ruleset into several files",
-            hint_zh="请指定普通的 .toml 文件（不能是管道或设备）"
-            if exc.variable is None
-            else "请把规则集拆分成几个文件",
+            hint=exc.hints[0],
+            hint_zh=exc.hints[1],
         )
     return Problem(
         code="DJ114",
