@@ -81,6 +81,9 @@ class ProblemsFound(DangjianError):
             summary += f"; first: {first.location()}: {first.code} {first.message}"
         super().__init__(summary)
 
+    def __reduce__(self) -> tuple[type[ProblemsFound], tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))  # crosses to and from worker processes
+
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity == "error")

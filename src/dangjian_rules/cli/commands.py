@@ -229,10 +229,11 @@ def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
-    from dangjian_rules.tools.generate import generate_county, write_csv_folder
+    from dangjian_rules.tools.generate import generate_county, write_csv_folder, wrong_arguments
 
-    if args.members < 1:
-        raise UsageError("--members must be at least 1")
+    wrong = wrong_arguments(args.members, args.year)
+    if wrong is not None:
+        raise UsageError(wrong)
     dataset = generate_county(
         members=args.members, seed=args.seed, year=args.year, profile=args.profile
     )
@@ -283,6 +284,7 @@ def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
     from dangjian_rules.api import load_ruleset, load_rulesets
     from dangjian_rules.model.period import Period
     from dangjian_rules.tools.fuzz import fuzz, needed_rulesets, to_json, to_text
+    from dangjian_rules.tools.generate import YEARS
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
@@ -291,6 +293,11 @@ def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
     given = load_rulesets(args.ruleset, registry) if args.ruleset else []
     others = needed_rulesets(ruleset, given, registry)
     period = Period.parse(args.period) if args.period else None
+    if period is not None and not (period.start.year in YEARS and period.end.year in YEARS):
+        raise UsageError(
+            f"fuzz makes data for years {YEARS.start} to {YEARS.stop - 1}; --period "
+            f"{args.period} is outside them (fuzz 只为 {YEARS.start}–{YEARS.stop - 1} 年生成数据)"
+        )
     report = fuzz(ruleset, others, args.examples, args.seed, period, registry)
     if args.format == "json":
         text = json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"

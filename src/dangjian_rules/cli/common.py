@@ -14,6 +14,7 @@ import attrs
 from dangjian_rules.errors import Language, Problem, ProblemsFound, UsageError
 from dangjian_rules.io.formats import Reporter, ReportOptions, format_problems
 from dangjian_rules.io.messages import Catalogue
+from dangjian_rules.limits import LIMITS, limit
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
 from dangjian_rules.ruleset.compiled import Ruleset
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
     from dangjian_rules.plugins.manager import Registry
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def check_workers(workers: int) -> None:
+    """--workers from 1 to the limit: a process each, so a huge number is a mistake."""
+    most = limit("workers")
+    if not 1 <= workers <= most:
+        raise UsageError(
+            f"--workers must be from 1 to {most} (set {LIMITS['workers'][0]} for more; "
+            f"工作进程数须在 1 到 {most} 之间)"
+        )
 
 
 def default_language() -> Language:
@@ -117,8 +128,7 @@ def evaluate_args(args: argparse.Namespace, progress: TerminalProgress) -> Evalu
     dataset = load_data_for(args, rulesets, registry)
     previous = read_result(args.previous) if args.previous else None
     pinned = pinned_versions(args, rulesets)
-    if getattr(args, "workers", 1) < 1:
-        raise UsageError("--workers must be at least 1")
+    check_workers(getattr(args, "workers", 1))
     try:
         run = evaluate(
             rulesets,

@@ -14,9 +14,10 @@ import json
 import re
 
 from dangjian_rules.convert import DocPath
+from dangjian_rules.limits import json_int
 
 _SPACE = re.compile(r"[ \t\n\r]*")
-_skip_value = json.JSONDecoder().raw_decode
+_skip_value = json.JSONDecoder(parse_int=json_int).raw_decode
 
 
 class JsonPlaces:

@@ -28,6 +28,7 @@ from dangjian_rules.io.load import (
     bulk_loading,
 )
 from dangjian_rules.io.safe_text import LONE_SURROGATE, lone_surrogates
+from dangjian_rules.limits import json_int
 from dangjian_rules.model.fields import (
     DataSchema,
 )
@@ -98,7 +99,7 @@ class _JsonDocument:
         ``raw_decode``; it is known to be valid JSON."""
         if section not in self._offsets:
             text = self.text
-            decode = json.JSONDecoder().raw_decode
+            decode = json.JSONDecoder(parse_int=json_int).raw_decode
             found: list[int] = []
             i = _space(text, self.arrays[section] + 1).end()
             while text[i : i + 1] not in ("]", ""):
@@ -123,7 +124,7 @@ class _JsonDocument:
 def _field_offsets(text: str, start: int) -> dict[str, int]:
     """Where each value of the JSON object at ``start`` begins (``attributes.x`` inside
     its ``attributes`` object); the document is known to be valid JSON."""
-    decode = json.JSONDecoder(parse_float=Decimal).raw_decode
+    decode = json.JSONDecoder(parse_float=Decimal, parse_int=json_int).raw_decode
     out: dict[str, int] = {}
     i = _space(text, start).end()
     if text[i : i + 1] != "{":
@@ -152,7 +153,9 @@ def _walk_json(load: LoadState, doc: _JsonDocument, keys: KeyChecker) -> dict[st
     ``keys`` noting whether any of its objects repeats a key.
     """
     text = doc.text
-    decode = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=keys).raw_decode
+    decode = json.JSONDecoder(
+        parse_float=Decimal, parse_int=json_int, object_pairs_hook=keys
+    ).raw_decode
     sections: dict[str, list[object]] = {}
     i = _space(text, 0).end()
     if text[i : i + 1] != "{":
@@ -333,6 +336,16 @@ def _load_json(load: LoadState, path: str | os.PathLike[str]) -> Dataset:
             Location(doc.file, exc.lineno, exc.colno),
             f"{doc.file} is not valid JSON: {message}",
             f"{doc.file} 不是有效的 JSON：{_JSON_ERRORS_ZH.get(message, message)}",
+            _JSON_HINT,
+            _JSON_HINT_ZH,
+        )
+        raise ProblemsFound(load.problems) from None
+    except RecursionError:  # [[[[… thousands deep: the json module recurses
+        load.add(
+            "DJ214",
+            Location(doc.file),
+            f"{doc.file} is not valid JSON: arrays or objects nested too deeply",
+            f"{doc.file} 不是有效的 JSON：数组或对象嵌套层次过深",
             _JSON_HINT,
             _JSON_HINT_ZH,
         )

@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from dangjian_rules.convert import DocPath
@@ -27,6 +26,7 @@ from dangjian_rules.convert.records import RecordBuilder, value_type
 from dangjian_rules.engine.stream import evaluate_stream
 from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.io.safe_text import LONE_SURROGATE, lone_surrogates
+from dangjian_rules.limits import json_int, open_regular_file
 from dangjian_rules.model.fields import DataSchema
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event, Member, Organization
@@ -87,11 +87,22 @@ def read_jsonl_events(
     typed by ``schema``.  Raises :class:`ProblemsFound` at the first line that does not fit."""
     line = _Line(os.fspath(path))
     build: RecordBuilder[int] = RecordBuilder(schema, line.report)
-    with Path(line.file).open(encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
+    with open_regular_file(line.file) as handle:
+        for number, raw in enumerate(handle, start=1):
+            line.number = number
+            try:  # line by line, so that bytes that are not UTF-8 are located
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                line.problems.append(
+                    Problem(
+                        "DJ213", f"line {number} is not UTF-8 text", f"第 {number} 行不是 UTF-8 文本",
+                        line.file, number, None, None, "save the file as UTF-8",
+                        "请以 UTF-8 编码保存文件",
+                    )
+                )  # fmt: skip
+                raise ProblemsFound(line.problems) from None
             if not text.strip():
                 continue
-            line.number = number
             subject, events = _subject_events(line, build, text)
             if line.problems:
                 raise ProblemsFound(line.problems)
@@ -109,8 +120,8 @@ def _subject_events(line: _Line, build: RecordBuilder[int], text: str) -> tuple[
         return "", []
     keys = KeyChecker()
     try:
-        record = json.loads(text, parse_float=Decimal, object_pairs_hook=keys)
-    except ValueError as exc:
+        record = json.loads(text, parse_float=Decimal, parse_int=json_int, object_pairs_hook=keys)
+    except (ValueError, RecursionError) as exc:  # RecursionError: [[[[… thousands deep
         line.malformed(
             f"line {line.number} is not valid JSON: {exc}", f"第 {line.number} 行不是有效的 JSON"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dangjian_rules.convert.records import CORE_COLUMNS, RecordBuilder
 from dangjian_rules.errors import Problem, ProblemsFound, UsageError
+from dangjian_rules.limits import FileRefused, read_regular_file
 from dangjian_rules.model.fields import (
     DataSchema,
 )
@@ -153,7 +154,7 @@ class LoadState:
         """The decoded text of a file, or None after reporting why it cannot be read."""
         shown = str(path)
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path, "data_bytes")
         except FileNotFoundError:
             self.add(
                 "DJ219",
@@ -162,6 +163,15 @@ class LoadState:
                 f"数据文件 {shown} 不存在",
                 FOLDER_HINT if path.suffix == ".csv" else "check the path and the file name",
                 FOLDER_HINT_ZH if path.suffix == ".csv" else "请检查路径和文件名",
+            )
+            return None
+        except FileRefused as exc:
+            self.add(
+                "DJ231",
+                Location(shown),
+                f"the data file {shown} is not read: {exc.strerror}",
+                f"不读取数据文件 {shown}：{exc.message_zh}",
+                *exc.hints,
             )
             return None
         except OSError as exc:
@@ -212,7 +222,10 @@ def codec(encoding: str | None) -> str:
     if encoding is None:
         return "utf-8-sig"
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
+        if not getattr(info, "_is_text_encoding", True):  # base64, rot13 …: not of text
+            raise LookupError(encoding)
+        name = info.name
     except LookupError:
         raise UsageError(
             f'unknown encoding "{encoding}"; use utf-8 or gb18030 (未知的编码“{encoding}”)'

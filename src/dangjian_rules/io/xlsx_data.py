@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from xml.etree.ElementTree import ParseError
 
 import attrs
 
@@ -21,6 +22,7 @@ from dangjian_rules.convert.records import RecordBuilder
 from dangjian_rules.errors import Language, Problem, ProblemsFound, did_you_mean
 from dangjian_rules.io.load import CSV_COLUMNS, REQUIRED_FIELDS, RecordPlaces
 from dangjian_rules.io.xlsx import Book, SheetProblem, column_letter, openpyxl_module, sheet_ref
+from dangjian_rules.limits import FileRefused, check_regular_file
 from dangjian_rules.model.fields import (
     DataSchema,
     FieldSpec,
@@ -415,7 +417,20 @@ def load_xlsx_dataset(
     shown = os.fspath(path)
     openpyxl = openpyxl_module(lang)
     reader = _Reader(shown, schema if schema is not None else DataSchema())
-    if not Path(shown).is_file():
+    try:  # a regular file within the size limit: openpyxl would wait on a FIFO
+        check_regular_file(shown, "data_bytes")
+    except FileRefused as exc:
+        reader.add(
+            "DJ231",
+            None,
+            None,
+            None,
+            f"the data file {shown} is not read: {exc.strerror}",
+            f"不读取数据文件 {shown}：{exc.message_zh}",
+            *exc.hints,
+        )
+        raise ProblemsFound(reader.problems) from None
+    except OSError:
         reader.add(
             "DJ219",
             None,
@@ -426,7 +441,7 @@ def load_xlsx_dataset(
             "check the path and the file name",
             "请检查路径和文件名",
         )
-        raise ProblemsFound(reader.problems)
+        raise ProblemsFound(reader.problems) from None
     try:
         workbook = openpyxl.load_workbook(shown, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -453,6 +468,18 @@ def load_xlsx_dataset(
         organizations = _read(reader, _must(sheets["organizations"]), build.organization)
         members = _read(reader, _must(sheets["members"]), build.member)
         events = _read(reader, _must(sheets["events"]), build.event)
+    except ParseError as exc:  # entity expansion past expat's limit, broken XML in a sheet
+        reader.add(
+            "DJ214",
+            None,
+            None,
+            None,
+            f"{shown} holds XML that cannot be read safely: {exc}",
+            f"{shown} 中的 XML 无法安全读取：{exc}",
+            "save it again from Excel or WPS as .xlsx",
+            "请用 Excel 或 WPS 重新另存为 .xlsx 格式",
+        )
+        raise ProblemsFound(reader.problems) from None
     finally:
         workbook.close()
     checked = check_records(organizations, members, events, reader.locations)

@@ -52,7 +52,10 @@ def parse_date(text: str) -> dt.date:
         if sep in cleaned:
             parts = cleaned.split(sep)
             if len(parts) == 3 and all(p.isdigit() for p in parts):
-                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+                try:
+                    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+                except OverflowError:  # a 20-digit year: not a date, like any other
+                    raise ValueError(cleaned) from None
     raise ValueError(cleaned)
 
 

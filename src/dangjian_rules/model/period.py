@@ -84,9 +84,11 @@ class Period:
     def windows(self, kind: WindowKind) -> Iterator[tuple[dt.date, dt.date]]:
         """The windows of one kind that overlap the period, clipped to it, in order."""
         day = self.start
-        while day <= self.end:
+        while True:
             w_start, w_end = window_bounds(kind, day, self)
             yield max(w_start, self.start), min(w_end, self.end)
+            if w_end >= self.end:  # not w_end + 1 day first: 9999-12-31 has no next day
+                return
             day = w_end + dt.timedelta(days=1)
 
 

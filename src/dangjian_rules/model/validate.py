@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from dangjian_rules.errors import Problem, did_you_mean, suggestion
+from dangjian_rules.limits import LIMITS, limit
 from dangjian_rules.model.entities import (
     KIND_OF,
     MEMBER_STATUS_OF,
@@ -60,6 +61,8 @@ DATA_PROBLEM_CODES: dict[str, str] = {
     "DJ221": "formula cell without a computed value",
     "DJ222": "two sheets for the same table",
     "DJ223": "number outside the range computed exactly",
+    "DJ231": "file not read: not a regular file, or over the size limit",
+    "DJ232": "organization tree deeper than the limit",
     "DJ240": "lone surrogate in a JSON string",
 }
 
@@ -396,6 +399,39 @@ def _check_cycles(
             )
         for done in walk:
             state[done] = 2
+    _check_depth(c, parent_of, org_index)
+
+
+def _check_depth(c: _Checker, parent_of: Mapping[str, str], org_index: dict[str, int]) -> None:
+    """Each organization at one level below the deepest allowed (DJ232): trees are
+    walked level by level elsewhere, so their depth is bounded."""
+    deepest = limit("tree_depth")
+    depth: dict[str, int] = {}
+    for start in sorted(parent_of):
+        walk: list[str] = []
+        node: str | None = start
+        while node is not None and node not in depth and node not in walk:
+            walk.append(node)
+            node = parent_of.get(node)
+        if node is not None and node in walk:
+            continue  # a loop, reported as DJ203
+        level = depth.get(node, 0) if node is not None else 0
+        for below in reversed(walk):
+            level += 1
+            depth[below] = level
+            if level == deepest + 1:
+                variable = LIMITS["tree_depth"][0]
+                c.add(
+                    "DJ232",
+                    "organizations",
+                    org_index[below],
+                    "parent",
+                    f'organization "{below}" is at level {level} of the organization tree '
+                    f"(the top is level 1); at most {deepest} levels are allowed",
+                    f"党组织“{below}”位于第 {level} 级，最多允许 {deepest} 级",
+                    f"check the parents, or raise the limit with {variable}",
+                    f"请检查上级党组织，或通过环境变量 {variable} 提高上限",
+                )
 
 
 def _check_members(

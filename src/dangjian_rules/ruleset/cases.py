@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from dangjian_rules.errors import UsageError, suggestion
@@ -28,6 +29,8 @@ def compile_tests(c: Checker, raw: list[Any], prefix: PathT = ()) -> tuple[TestC
         entry = c.table(item, TestCaseTable, path)
         if "given" in entry:
             c.table(entry["given"], GivenTable, (*path, "given"))
+            if _report_infinite(c, entry["given"], (*path, "given")):
+                continue
         if "previous" in entry:
             c.table(entry["previous"], PreviousTable, (*path, "previous"))
         expect = entry.get("expect", {})
@@ -84,3 +87,28 @@ def compile_tests(c: Checker, raw: list[Any], prefix: PathT = ()) -> tuple[TestC
                 )
             )
     return tuple(cases)
+
+
+def _report_infinite(c: Checker, value: object, path: PathT) -> bool:
+    """``nan`` and ``inf`` in a case's records (TOML has them, data files do not): DJ135
+    at each, since no record can hold them.  True if any was found."""
+    if isinstance(value, Decimal):
+        if value.is_finite():
+            return False
+        c.report(
+            "DJ135",
+            path,
+            f"{value} is not a number a record can hold",
+            f"{value} 不是记录可以使用的数字",
+            "write a finite number, e.g. quantity = 2",
+            "请写有限的数字，如 quantity = 2",
+            at_value=True,
+        )
+        return True
+    items: list[tuple[str | int, object]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    found = [_report_infinite(c, item, (*path, key)) for key, item in items]
+    return any(found)

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.errors import Problem, ProblemsFound
 from dangjian_rules.ruleset.exprsyntax import (
     MAX_DEPTH,
     MAX_SOURCE_LENGTH,
@@ -34,6 +35,7 @@ from dangjian_rules.ruleset.exprtypes import (
     STRING,
     Environment,
     Function,
+    check,
     check_choices,
     want,
 )
@@ -128,8 +130,11 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
         if isinstance(a, dt.date) and isinstance(b, dt.date):
             return Decimal((a - b).days)
         if isinstance(a, dt.date):
-            days = dt.timedelta(days=int(b))
-            return a + days if op == "+" else a - days
+            try:
+                days = dt.timedelta(days=int(b))
+                return a + days if op == "+" else a - days
+            except (OverflowError, ValueError):
+                raise DateOutOfRange(f"{a} {op} {b}") from None
         if op == "+":
             return a + b
         if op == "-":
@@ -142,6 +147,10 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
             return None
 
     return apply
+
+
+class DateOutOfRange(ArithmeticError):
+    """Date arithmetic in a condition left the calendar (years 1 to 9999)."""
 
 
 def compile_node(node: Node, functions: Mapping[str, Function]) -> Compiled:
@@ -213,9 +222,11 @@ def compile_condition(
     env: Environment,
     functions: Mapping[str, Function],
     choices: Mapping[tuple[str, str], Sequence[str]] | None = None,
+    place: tuple[str, str] | None = None,
 ) -> Condition:
     """Parse, check (must be true/false; texts among a field's declared values) and
-    compile a condition."""
+    compile a condition.  ``place`` (file, path of the condition) names it when date
+    arithmetic leaves the calendar for some record (DJ230)."""
     tree = parse(source)
     try:
         want(tree, BOOLEAN, env, functions, truthy=True)
@@ -224,16 +235,58 @@ def compile_condition(
     except ExprError as exc:
         exc.kind = "type"
         raise
-    return Condition(source, tree, compile_node(tree, functions))
+    compiled = compile_node(tree, functions)
+    if place is not None and _has_date_arithmetic(tree, env, functions):
+        compiled = _date_guarded(compiled, source, place)
+    return Condition(source, tree, compiled)
+
+
+def _has_date_arithmetic(tree: Node, env: Environment, functions: Mapping[str, Function]) -> bool:
+    return any(
+        node.op == "arith" and check(node.children[0], env, functions) == DATE
+        for node in _nodes(tree)
+    )
+
+
+def _date_guarded(compiled: Compiled, source: str, place: tuple[str, str]) -> Compiled:
+    """A date computed past year 9999 (or before year 1) is the record's problem, named
+    with the rule's condition and the event, never an OverflowError."""
+    file, path = place
+
+    def guarded(e: Any, m: Any, o: Any) -> Any:
+        try:
+            return compiled(e, m, o)
+        except DateOutOfRange as exc:
+            record = f"event {getattr(e, 'id', '?')}"
+            raise ProblemsFound(
+                [
+                    Problem(
+                        code="DJ230",
+                        message=f"condition {path} ({source}) gives a date outside years "
+                        f"1–9999 for {record}: {exc}",
+                        message_zh=f"条件 {path}（{source}）对 {record} 算出的日期超出 1–9999 年："
+                        f"{exc}",
+                        file=file,
+                        path=path,
+                        hint="check the event's date and the number of days added",
+                        hint_zh="请检查该活动的日期和所加的天数",
+                    )
+                ]
+            ) from None
+
+    return guarded
+
+
+def _nodes(tree: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [tree]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found
 
 
 def fields_used(node: Node) -> set[tuple[str, str]]:
     """Every ``root.field`` a condition reads."""
-    found: set[tuple[str, str]] = set()
-    stack: list[Node] = [node]
-    while stack:
-        current = stack.pop()
-        if current.op == "field":
-            found.add(current.value)
-        stack.extend(current.children)
-    return found
+    return {current.value for current in _nodes(node) if current.op == "field"}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -176,19 +177,24 @@ class _Parser:
             )
         return node
 
-    def or_(self) -> Node:
-        node = self.and_()
-        while self.peek().kind == "or":
+    def chain(self, kinds: tuple[str, ...], operand: Callable[[], Node], op: str) -> Node:
+        """``a + b - c …``: a left-leaning tree, each further operator one level deeper,
+        so a chain counts towards the depth limit like nesting does."""
+        node = operand()
+        entered = self.depth
+        while _is_operator(self.peek(), kinds):
             token = self.take()
-            node = Node("or", token.offset, children=(node, self.and_()))
+            self.enter(token.offset)
+            value = token.text if op == "arith" else None
+            node = Node(op, token.offset, value, (node, operand()))
+        self.depth = entered
         return node
 
+    def or_(self) -> Node:
+        return self.chain(("or",), self.and_, "or")
+
     def and_(self) -> Node:
-        node = self.not_()
-        while self.peek().kind == "and":
-            token = self.take()
-            node = Node("and", token.offset, children=(node, self.not_()))
-        return node
+        return self.chain(("and",), self.not_, "and")
 
     def not_(self) -> Node:
         if self.peek().kind == "not":
@@ -228,18 +234,10 @@ class _Parser:
         return node
 
     def sum(self) -> Node:
-        node = self.product()
-        while self.peek().kind == "op" and self.peek().text in ("+", "-"):
-            token = self.take()
-            node = Node("arith", token.offset, token.text, (node, self.product()))
-        return node
+        return self.chain(("+", "-"), self.product, "arith")
 
     def product(self) -> Node:
-        node = self.unary()
-        while self.peek().kind == "op" and self.peek().text in ("*", "/"):
-            token = self.take()
-            node = Node("arith", token.offset, token.text, (node, self.unary()))
-        return node
+        return self.chain(("*", "/"), self.unary, "arith")
 
     def unary(self) -> Node:
         token = self.peek()
@@ -365,6 +363,11 @@ class _Parser:
         self.take()
         self.depth -= 1
         return Node("call", name.offset, name.text, tuple(args))
+
+
+def _is_operator(token: Token, kinds: tuple[str, ...]) -> bool:
+    """``and``/``or`` are token kinds; arithmetic operators are ``op`` tokens."""
+    return token.kind in kinds or (token.kind == "op" and token.text in kinds)
 
 
 def _unquote(token: Token) -> str:

@@ -131,6 +131,7 @@ def _arith_type(node: Node, env: Environment, functions: Mapping[str, Function])
     if node.value == "-" and left == DATE and right == DATE:
         return DECIMAL  # days between
     if node.value in ("+", "-") and left == DATE and right == DECIMAL:
+        _check_constant_days(node)
         return DATE
     if left != DECIMAL or right != DECIMAL:
         raise ExprError(
@@ -139,6 +140,43 @@ def _arith_type(node: Node, env: Environment, functions: Mapping[str, Function])
             node.offset,
         )
     return DECIMAL
+
+
+#: More days than lie between the first and the last date of the calendar.
+_CALENDAR_DAYS = (dt.date.max - dt.date.min).days
+
+
+def _constant(node: Node) -> object:
+    """The value of a literal or a negated number literal, else None."""
+    if node.op == "literal":
+        return node.value
+    if node.op == "neg" and node.children[0].op == "literal":
+        value = node.children[0].value
+        return -value if isinstance(value, Decimal) else None
+    return None
+
+
+def _check_constant_days(node: Node) -> None:
+    """``date ± days`` with constant days that leave the calendar for every date (or for
+    the constant date given) is refused here rather than failing at evaluation."""
+    start, days = (_constant(child) for child in node.children)
+    if not isinstance(days, Decimal):
+        return
+    leaves = not days.is_finite() or abs(days) > _CALENDAR_DAYS
+    if not leaves and isinstance(start, dt.date):
+        try:
+            step = dt.timedelta(days=int(days))
+            _ = start + step if node.value == "+" else start - step
+        except OverflowError:
+            leaves = True
+    if leaves:
+        raise ExprError(
+            f"{node.value} {days} days gives a date outside years 1–9999",
+            f"{node.value} {days} 天得出的日期超出 1–9999 年",
+            node.offset,
+            "use a number of days that keeps the date within the calendar",
+            "请使用能让日期保持在 1–9999 年之内的天数",
+        )
 
 
 def _compare_type(node: Node, env: Environment, functions: Mapping[str, Function]) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 import tomli
 
 from dangjian_rules.errors import Problem, suggestion
+from dangjian_rules.limits import LIMITS, limit, read_regular_file
 
 BY_ID = ("categories", "rules", "grades", "measures", "flags")
 MERGED_TABLES = ("ruleset", "score", "fields", "event_types")
@@ -116,7 +117,7 @@ class RulesetIndex:
         return sorted(self._scan())
 
     def source(self, path: Path) -> bytes:
-        return path.read_bytes()
+        return read_regular_file(path, "ruleset_bytes")
 
     def header(self, path: Path) -> dict[str, Any] | None:
         return _header(path)
@@ -144,7 +145,7 @@ class SourceIndex(RulesetIndex):
 
 def _header(file: Path) -> dict[str, Any] | None:
     try:
-        return _parse_header(file.read_bytes())
+        return _parse_header(read_regular_file(file, "ruleset_bytes"))
     except OSError:
         return None
 
@@ -152,7 +153,7 @@ def _header(file: Path) -> dict[str, Any] | None:
 def _parse_header(data: bytes) -> dict[str, Any] | None:
     try:
         document = tomli.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, tomli.TOMLDecodeError):
+    except (UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
         return None
     header = document.get("ruleset")
     return header if isinstance(header, dict) else None
@@ -213,6 +214,22 @@ def resolve(
             ),
         )
         return document, [], [problem]
+    if len(chain) >= limit("extends_chain"):
+        shown = " → ".join([*chain, str(own_id), parent_id])
+        variable = LIMITS["extends_chain"][0]
+        problem = _extends_problem(
+            "DJ134",
+            file,
+            (
+                f"more than {len(chain)} baselines in a row: {shown}",
+                f"连续继承的基准规则集超过 {len(chain)} 层：{shown}",
+            ),
+            (
+                f"merge some baselines into one, or raise the limit with {variable}",
+                f"请合并部分基准规则集，或通过环境变量 {variable} 提高上限",
+            ),
+        )
+        return document, [], [problem]
     in_force = header.get("in_force")
     day = in_force.get("from") if isinstance(in_force, dict) else None
     if index is None:
@@ -222,10 +239,10 @@ def resolve(
     if len(fitting) != 1:
         return document, [], [_unfitting(parent_id, candidates, fitting, day, index, file)]
     parent_file = fitting[0]
-    data = index.source(parent_file)
     try:
+        data = index.source(parent_file)
         parent_doc = tomli.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, tomli.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
         problem = _extends_problem(
             "DJ127",
             file,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ import attrs
 import tomli
 
 from dangjian_rules.errors import Problem, ProblemsFound, suggestion
+from dangjian_rules.limits import LIMITS, FileRefused, limit, read_regular_file
 from dangjian_rules.ruleset import tomlpos
 from dangjian_rules.ruleset.cases import compile_tests
 from dangjian_rules.ruleset.compile import compile_document
@@ -74,6 +77,51 @@ def _syntax_problem(exc: tomli.TOMLDecodeError, file: str) -> Problem:
     )
 
 
+def parse_toml(source: str, file: str) -> tuple[dict[str, Any] | None, Problem | None]:
+    """The TOML document, or the located problem that stops it (DJ100 syntax, DJ132 an
+    integer longer than Python converts)."""
+    try:
+        return tomli.loads(source, parse_float=Decimal), None
+    except tomli.TOMLDecodeError as exc:
+        return None, _syntax_problem(exc, file)
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        return None, _huge_integer(source, file)
+
+
+def _huge_integer(source: str, file: str) -> Problem:
+    digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+    found = re.search(rf"[0-9][0-9_]{{{digits - 1},}}", source)
+    start = found.start() if found else 0
+    line_start = source.rfind("\n", 0, start) + 1
+    return Problem(
+        code="DJ132",
+        message=f"a number with more than {digits} digits",
+        message_zh=f"数字超过 {digits} 位",
+        file=file,
+        line=source.count("\n", 0, start) + 1 if found else None,
+        column=start - line_start + 1 if found else None,
+        hint="no score or quantity needs so many digits; check the value",
+        hint_zh="分值或数量不需要这么多位数字，请检查该值",
+    )
+
+
+def _too_many_rules(loader: Checker, document: Mapping[str, Any]) -> bool:
+    """More rules than the limit (DJ133, at the first rule over it): nothing is compiled."""
+    rules, cap = document.get("rules"), limit("rules")
+    if not isinstance(rules, list) or len(rules) <= cap:
+        return False
+    variable = LIMITS["rules"][0]
+    loader.report(
+        "DJ133",
+        ("rules", cap),
+        f"{len(rules)} rules; a ruleset may have at most {cap}",
+        f"共 {len(rules)} 条规则，一个规则集最多 {cap} 条",
+        f"split the ruleset, or raise the limit with {variable}",
+        f"请拆分规则集，或通过环境变量 {variable} 提高上限",
+    )
+    return True
+
+
 def parse_ruleset(
     text: str | bytes,
     file: str,
@@ -91,11 +139,13 @@ def parse_ruleset(
     if source is None:
         assert problem is not None
         return None, [problem]
-    try:
-        document = tomli.loads(source, parse_float=Decimal)
-    except tomli.TOMLDecodeError as exc:
-        return None, [_syntax_problem(exc, file)]
+    document, problem = parse_toml(source, file)
+    if document is None:
+        assert problem is not None
+        return None, [problem]
     loader = Checker(source, file, vocabulary)
+    if _too_many_rules(loader, document):
+        return None, loader.problems
     header = document.get("ruleset")
     if isinstance(header, dict) and "extends" in header:
         for key in ("id", "name", "version"):  # a county ruleset names itself
@@ -110,8 +160,8 @@ def parse_ruleset(
                 )
     document, baselines, found = resolve(document, file, index)
     place = loader.positions.value(("ruleset", "extends"))
-    if place is not None:  # baseline problems point at the extends value
-        found = [attrs.evolve(p, line=place[0], column=place[1]) for p in found]
+    if place is not None:  # baseline problems point at this file's extends value
+        found = [attrs.evolve(p, file=file, line=place[0], column=place[1]) for p in found]
     if found or loader.problems:
         return None, sorted([*loader.problems, *found], key=Problem.sort_key)
     digest = hashlib.sha256(data)
@@ -169,14 +219,14 @@ def load_ruleset(
     """
     file = os.fspath(path)
     try:
-        data = Path(file).read_bytes()
+        data = read_regular_file(file, "ruleset_bytes")
     except OSError as exc:
         raise ProblemsFound([_unreadable(file, exc)]) from None
     ruleset, problems = parse_ruleset(
         data, file, vocabulary, index or index_for([file], vocabulary), review
     )
     sibling = Path(file).with_suffix(".tests.toml")
-    if ruleset is not None and sibling.is_file():
+    if ruleset is not None and sibling.exists():
         cases, found = _sibling_tests(sibling, vocabulary)
         problems = [*problems, *found]
         ruleset = None if found else attrs.evolve(ruleset, tests=(*ruleset.tests, *cases))
@@ -190,14 +240,17 @@ def _sibling_tests(
 ) -> tuple[tuple[TestCase, ...], list[Problem]]:
     """The ``[[tests]]`` of ``<ruleset>.tests.toml``, kept beside the ruleset."""
     file = os.fspath(path)
-    source, problem = _decode(path.read_bytes(), file)
-    if source is None:
+    try:
+        data = read_regular_file(path, "ruleset_bytes")
+    except OSError as exc:
+        return (), [_unreadable(file, exc)]
+    source, problem = _decode(data, file)
+    document = None
+    if source is not None:
+        document, problem = parse_toml(source, file)
+    if source is None or document is None:
         assert problem is not None
         return (), [problem]
-    try:
-        document = tomli.loads(source, parse_float=Decimal)
-    except tomli.TOMLDecodeError as exc:
-        return (), [_syntax_problem(exc, file)]
     loader = Checker(source, file, vocabulary)
     top = loader.table(document, TestsFile, ())
     cases = compile_tests(loader, top.get("tests", []))
@@ -205,6 +258,15 @@ def _sibling_tests(
 
 
 def _unreadable(file: str, exc: OSError) -> Problem:
+    if isinstance(exc, FileRefused):
+        return Problem(
+            code="DJ131",
+            message=f"the ruleset file is not read: {exc.strerror}",
+            message_zh=f"不读取该规则集文件：{exc.message_zh}",
+            file=file,
+            hint=exc.hints[0],
+            hint_zh=exc.hints[1],
+        )
     return Problem(
         code="DJ114",
         message=f"cannot read the ruleset: {exc.strerror or exc}",
@@ -238,7 +300,7 @@ def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             found = sorted(
                 p
                 for p in path.rglob("*.toml")
-                if p.is_file() and not _not_a_ruleset(p.relative_to(path))
+                if p.exists() and not p.is_dir() and not _not_a_ruleset(p.relative_to(path))
             )
             if not found:
                 problems.append(
@@ -252,7 +314,7 @@ def ruleset_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
                     )
                 )
             files.extend(found)
-        elif path.is_file():
+        elif path.exists():  # a pipe or a device too: reading it says why it is not read
             files.append(path)
         else:
             problems.append(
@@ -280,14 +342,14 @@ def check_paths(
     checked: list[Ruleset] = []
     for file in files:
         try:
-            data = file.read_bytes()
+            data = read_regular_file(file, "ruleset_bytes")
         except OSError as exc:
             problems.append(_unreadable(os.fspath(file), exc))
             continue
         loaded, found = parse_ruleset(data, os.fspath(file), vocabulary, index, review)
         problems.extend(found)
         sibling = file.with_suffix(".tests.toml")
-        if sibling.is_file():  # the cases kept beside the ruleset are checked too
+        if sibling.exists():  # the cases kept beside the ruleset are checked too
             problems.extend(_sibling_tests(sibling, vocabulary)[1])
         if loaded is not None:
             checked.append(loaded)
@@ -340,8 +402,8 @@ def packaged_rulesets(vocabulary: Vocabulary) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for file in files:
         try:
-            document = tomli.loads(file.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
+            document = tomli.loads(read_regular_file(file, "ruleset_bytes").decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError among them
             continue  # reported when the ruleset is used or checked
         header = document.get("ruleset")
         if isinstance(header, dict) and isinstance(header.get("id"), str):

@@ -605,7 +605,9 @@ class Checker:
                 if spec.values is not None:
                     choices[(root, name)] = spec.values
         try:
-            return _compile_condition(text, env, self.vocabulary.functions, choices)
+            return _compile_condition(
+                text, env, self.vocabulary.functions, choices, (self.file, path_text(path))
+            )
         except ExprError as exc:
             code = "DJ108" if exc.kind == "type" else "DJ107"
             self.report(

@@ -23,6 +23,7 @@ from os import PathLike
 
 import attrs
 
+from dangjian_rules.limits import LIMITS, limit
 from dangjian_rules.model.records import Dataset, Member, Organization
 from dangjian_rules.tools.generate_full import full_records
 from dangjian_rules.tools.generate_members import (
@@ -244,12 +245,34 @@ def generate_county(
     联系干部) in most branches, one of them joined during the year, with their ``contact_stay``
     records (蹲点, several days each); and two members who stop taking part from the spring on.
     """
-    if members < 1:
-        raise ValueError("members must be at least 1")
+    wrong = wrong_arguments(members, year)
+    if wrong is not None:
+        raise ValueError(wrong)
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     with _without_gc():
         return _generate(members, seed, year, PROFILES[profile])
+
+
+#: The years data is generated for: members joined from 1975 on, and some records fall in
+#: December of the year before.
+YEARS = range(1980, 2101)
+
+
+def wrong_arguments(members: int, year: int) -> str | None:
+    """Why the generator cannot make these many members for this year, or None."""
+    most = limit("generate_members")
+    if not 1 <= members <= most:
+        return (
+            f"--members must be from 1 to {most:,} (set {LIMITS['generate_members'][0]} "
+            f"for more; 成员数须在 1 到 {most:,} 之间)"
+        )
+    if year not in YEARS:
+        return (
+            f"--year must be from {YEARS.start} to {YEARS.stop - 1} "
+            f"(年份须在 {YEARS.start} 到 {YEARS.stop - 1} 之间)"
+        )
+    return None
 
 
 def _generate(members: int, seed: int, year: int, profile: _Profile) -> Dataset:
