@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+import attrs
+
 #: After the deadline, the alarm fires again this often, so that code which swallows
 #: the first interruption (a bare ``except:``) is interrupted again.
 _REPEAT_SECONDS = 1.0
@@ -38,8 +40,20 @@ class BudgetExceeded(BaseException):
         )
 
 
-#: (deadline on the monotonic clock, the budget in seconds) of the active budget
-_active: tuple[float, float] | None = None
+#: With ``hard_stop``, code that keeps swallowing the interruption this long after the
+#: deadline ends the process (exit 2): the command line must end, whatever plugins do.
+HARD_STOP_GRACE_SECONDS = 3.0
+HARD_STOP_EXIT_CODE = 2
+
+
+@attrs.frozen
+class _Budget:
+    deadline: float  # on the monotonic clock
+    seconds: float
+    hard_stop: bool
+
+
+_active: _Budget | None = None
 
 
 def _available() -> bool:
@@ -47,8 +61,19 @@ def _available() -> bool:
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    if _active is not None:
-        raise BudgetExceeded(_active[1])
+    if _active is None:
+        return
+    if _active.hard_stop and time.monotonic() > _active.deadline + HARD_STOP_GRACE_SECONDS:
+        where = f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}" if frame else "?"
+        os.write(
+            2,
+            f"dangjian-rules: the time budget of {_active.seconds:g} s ran out and the code in "
+            f"{where} ignored the interruption; stopped (--timeout SECONDS sets the budget)\n".encode(
+                "utf-8", "replace"
+            ),
+        )
+        os._exit(HARD_STOP_EXIT_CODE)
+    raise BudgetExceeded(_active.seconds)
 
 
 def _arm(remaining: float) -> None:
@@ -64,15 +89,17 @@ def stop() -> None:
 
 
 @contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
+def time_budget(seconds: float | None, hard_stop: bool = False) -> Iterator[None]:
     """Within the block, :class:`BudgetExceeded` is raised in whatever code is running
-    once ``seconds`` have passed; ``None`` or 0 (or no POSIX timer) sets no budget."""
+    once ``seconds`` have passed (and again every second); ``None`` or 0 (or no POSIX
+    timer) sets no budget.  ``hard_stop`` (the command line) ends the process when the
+    code running swallows the interruption for HARD_STOP_GRACE_SECONDS."""
     global _active
     if not seconds or _active is not None or not _available():
         yield
         return
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    _active = (time.monotonic() + seconds, seconds)
+    _active = _Budget(time.monotonic() + seconds, seconds, hard_stop)
     _arm(seconds)
     try:
         yield
@@ -81,15 +108,15 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-#: A forked worker stops this much (at most a quarter of what is left) before its parent, so that the parent hears which
-#: plugin the worker was running rather than stopping itself first.
+#: A forked worker stops this much (at most a quarter of what is left) before its parent,
+#: so that the parent hears which plugin the worker was running.
 _WORKER_LEAD_SECONDS = 0.5
 
 
 def _rearm_in_child() -> None:
     # A forked worker inherits the deadline and the handler but not the timer.
     if _active is not None:
-        remaining = _active[0] - time.monotonic()
+        remaining = _active.deadline - time.monotonic()
         _arm(remaining - min(_WORKER_LEAD_SECONDS, remaining / 4))
 
 

@@ -78,6 +78,9 @@ def dangjian_rules_rule_kinds():
 """
 
 
+PYTHON_CLI = (sys.executable, "-m", "dangjian_rules")
+
+
 def _card(kind: str) -> str:
     """The card with one rule of ``kind`` (the built-in points kind takes its points)."""
     return CARD.replace("KIND", kind) + ("points = 1\n" if kind == "points" else "")
@@ -139,7 +142,7 @@ def test_sys_exit_at_import_in_a_real_process(install: Any, tmp_path: Path) -> N
     card, _ = _files(tmp_path, "points")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
     done = subprocess.run(
-        [sys.executable, "-m", "dangjian_rules", "check", card, "--lang", "en"],
+        [*PYTHON_CLI, "check", card, "--lang", "en"],
         capture_output=True,
         text=True,
         env=env,
@@ -405,9 +408,9 @@ def test_process_results_returning_none_names_the_plugin(install: Any, tmp_path:
 
 SLEEPING = "    time.sleep(30)"
 BUSY = "    while True:\n        pass"
-#: code that swallows the first interruptions is interrupted again (every second)
+#: code that swallows the first interruption is interrupted again a second later
 SWALLOWING = (
-    "    for _ in range(3):\n        try:\n            time.sleep(30)\n"
+    "    for _ in range(1):\n        try:\n            time.sleep(30)\n"
     "        except BaseException:\n            pass\n    time.sleep(30)"
 )
 
@@ -556,3 +559,43 @@ def test_fuzz_without_hypothesis_is_a_usage_error(
         "dangjian-rules: fuzz needs hypothesis, which a plain install leaves out; install it "
         "with: pip install 'dangjian-rules[testing]'\n",
     )
+
+
+def test_fuzz_stops_at_the_timeout_naming_the_plugin(install: Any, tmp_path: Path) -> None:
+    """hypothesis retries and shrinks failing examples: the overrun must not be one."""
+    install("hostile_slow", RULE_KIND_PLUGIN.replace("BODY", SLEEPING))
+    card, _ = _files(tmp_path, "KIND")
+    started = time.monotonic()
+    assert _run(["fuzz", card, "--timeout", "1", "-n", "5"]) == (
+        2,
+        "",
+        'dangjian-rules: plugin "hostile_slow" failed in rule "meeting" (kind "KIND"): still '
+        "running when the time budget of 1 s ran out (--timeout SECONDS sets it; 0 for none)\n",
+    )
+    assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_code_swallowing_every_interruption_ends_the_process(
+    install: Any, tmp_path: Path, workers: str
+) -> None:
+    """The last resort, in a real process: 3 s after the deadline the command exits 2."""
+    forever = "    while True:\n        try:\n            time.sleep(30)\n        except BaseException:\n            pass"
+    site = install("hostile_forever", RULE_KIND_PLUGIN.replace("BODY", forever))
+    card, data = _files(tmp_path, "KIND")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    started = time.monotonic()
+    argv = ["evaluate", "-r", card, "-d", data, "-p", "2015", "--timeout", "1"]
+    done = subprocess.run(
+        [*PYTHON_CLI, *argv, "--workers", workers, "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert time.monotonic() - started < 30
+    assert (done.returncode, done.stdout) == (2, "")
+    assert (
+        "dangjian-rules: the time budget of 1 s ran out and the code in hostile_forever.amount "
+        "ignored the interruption; stopped (--timeout SECONDS sets the budget)\n"
+    ) in done.stderr

@@ -53,7 +53,8 @@ def main(
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     timeout = getattr(args, "timeout", None)
     try:
-        with time_budget(DEFAULT_TIMEOUTS.get(args.command) if timeout is None else timeout):
+        seconds = DEFAULT_TIMEOUTS.get(args.command) if timeout is None else timeout
+        with time_budget(seconds, hard_stop=True):
             return handler(args, out)
     except ProblemsFound as exc:
         print_problems(exc.problems, args.lang, err)
