@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,15 @@ from dangjian_rules.engine.run import evaluate as _evaluate
 from dangjian_rules.errors import Problem
 from dangjian_rules.model.fields import DataSchema, require_typed
 from dangjian_rules.model.period import Period
-from dangjian_rules.model.records import Dataset, Event
+from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
-from dangjian_rules.plugins.manager import BUILTIN_PLUGINS, PluginError, Registry, default_registry
+from dangjian_rules.plugins.manager import BUILTIN_PLUGINS, Registry, default_registry
+from dangjian_rules.plugins.returns import guarded_award, guarded_measure
 from dangjian_rules.ruleset import files, tomlpos
 from dangjian_rules.ruleset.compiled import Origin, Ruleset
 from dangjian_rules.ruleset.extends import RulesetIndex
-from dangjian_rules.ruleset.rules import Award, EndContext, Rule, SubjectChange
+from dangjian_rules.ruleset.measures import Measure
+from dangjian_rules.ruleset.rules import Rule
 
 
 def data_schema(rulesets: Iterable[Ruleset] = (), schema: DataSchema | None = None) -> DataSchema:
@@ -158,15 +159,18 @@ def rebuild_ruleset(origin: Origin) -> Ruleset:
 
 
 def _reviewer(registry: Registry) -> files.Review:
-    """What the plugins add to a compiled ruleset: their checks, their rule kinds' code
-    wrapped so that its failures name the plugin, and the way to rebuild it."""
+    """What the plugins add to a compiled ruleset: their checks, their rule and measure
+    kinds' code wrapped so that its failures (an exception, sys.exit, an overrun time
+    budget, a wrong return type) name the plugin, and the way to rebuild it."""
 
     def review(
         ruleset: Ruleset, document: Mapping[str, Any], positions: tomlpos.Positions
     ) -> tuple[Ruleset, list[Problem]]:
         found = registry.check_ruleset(ruleset, document, positions)
         rules = tuple(_plugin_rule(rule, registry) for rule in ruleset.rules)
-        return attrs.evolve(ruleset, rules=rules, rebuild=rebuild_ruleset), found
+        measures = tuple(_plugin_measure(measure, registry) for measure in ruleset.measures)
+        evolved = attrs.evolve(ruleset, rules=rules, measures=measures, rebuild=rebuild_ruleset)
+        return evolved, found
 
     return review
 
@@ -175,37 +179,11 @@ def _plugin_rule(rule: Rule, registry: Registry) -> Rule:
     owner = registry.owners.get(("rule kind", rule.kind), "")
     if owner in BUILTIN_PLUGINS:
         return rule
-    return attrs.evolve(rule, award=_guarded(rule.award, owner, rule.kind, rule.id))
+    return attrs.evolve(rule, award=guarded_award(rule.award, owner, rule.kind, rule.id))
 
 
-def _guarded(award: Award, owner: str, kind: str, rule_id: str) -> Award:
-    """The award with a plugin's code wrapped, so an exception in it names the plugin."""
-
-    def failed(exc: Exception) -> PluginError:
-        return PluginError(
-            f'plugin "{owner}" failed in rule "{rule_id}" (kind "{kind}"): '
-            f"{type(exc).__name__}: {exc}"
-        )
-
-    amount = award.amount
-
-    def guarded_amount(event: Event, period: Period) -> Decimal | None:
-        try:
-            return amount(event, period)
-        except Exception as exc:
-            raise failed(exc) from exc
-
-    finish = award.finish
-    guarded_finish = None
-    if finish is not None:
-
-        def guarded_finish(
-            counted: Sequence[tuple[Event, Decimal]], context: EndContext
-        ) -> Sequence[SubjectChange]:
-            assert finish is not None
-            try:
-                return finish(counted, context)
-            except Exception as exc:
-                raise failed(exc) from exc
-
-    return attrs.evolve(award, amount=guarded_amount, finish=guarded_finish)
+def _plugin_measure(measure: Measure, registry: Registry) -> Measure:
+    owner = registry.owners.get(("measure kind", measure.kind), "")
+    if owner in BUILTIN_PLUGINS:
+        return measure
+    return guarded_measure(measure, owner)

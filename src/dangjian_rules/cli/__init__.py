@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO, cast
 
+from dangjian_rules.budget import BudgetExceeded, time_budget
 from dangjian_rules.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -19,7 +20,7 @@ from dangjian_rules.cli.common import (
     default_language,
     print_problems,
 )
-from dangjian_rules.cli.parser import build_parser
+from dangjian_rules.cli.parser import DEFAULT_TIMEOUTS, build_parser
 from dangjian_rules.errors import DangjianError, ProblemsFound, UsageError
 from dangjian_rules.io.safe_text import PrintableWriter, console_safe
 
@@ -56,8 +57,11 @@ def main(
         return EXIT_ERROR
     args.lang = args.lang or default_language()
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    timeout = getattr(args, "timeout", None)
     try:
-        return handler(args, out)
+        seconds = DEFAULT_TIMEOUTS.get(args.command) if timeout is None else timeout
+        with time_budget(seconds, hard_stop=True):
+            return handler(args, out)
     except ProblemsFound as exc:
         print_problems(exc.problems, args.lang, err)
         return EXIT_PROBLEMS
@@ -77,4 +81,10 @@ def main(
         print(f"dangjian-rules: the input is too large or too deep to process: {exc!r}", file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BudgetExceeded as exc:  # naming the plugin that was running, if one was
+        print(f"dangjian-rules: {exc}", file=err)
+        return EXIT_ERROR
+    except SystemExit as exc:  # sys.exit from code no guard caught: never a silent success
+        print(f"dangjian-rules: sys.exit({exc.code!r}) was called during the run", file=err)
         return EXIT_ERROR

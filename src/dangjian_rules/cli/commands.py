@@ -281,6 +281,13 @@ def cmd_new_plugin(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "fuzz needs hypothesis, which a plain install leaves out; "
+            "install it with: pip install 'dangjian-rules[testing]'"
+        ) from None
     from dangjian_rules.api import load_ruleset, load_rulesets
     from dangjian_rules.model.period import Period
     from dangjian_rules.tools.fuzz import fuzz, needed_rulesets, to_json, to_text

@@ -48,12 +48,39 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--no-plugins",
         action="store_true",
-        help="load no installed plugin (also DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1)",
+        help="load no installed plugin (also DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1, "
+        "true, yes or on)",
+    )
+    common.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop with exit 2, naming the plugin that was running, after SECONDS "
+        f"(default: {DEFAULT_TIMEOUTS['check']:g} for check, {DEFAULT_TIMEOUTS['fuzz']:g} "
+        "for fuzz, none for the others; 0 for none)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_check, _add_evaluate, _add_report, _add_tools, _add_generate, _add_fuzz):
         add(commands, common)
     return parser
+
+
+#: The time budget of the commands that have one by default, in seconds (--timeout).
+DEFAULT_TIMEOUTS: dict[str, float] = {"check": 60, "fuzz": 600}
+
+
+def _seconds(text: str) -> float:
+    """A --timeout: a finite number of seconds, 0 or more."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= 10**7:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f'"{text}" is not a number of seconds from 0 (no limit) to 10000000'
+        )
+    return seconds
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:

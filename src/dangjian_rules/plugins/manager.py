@@ -4,7 +4,8 @@ Built-in behaviour is registered as plugins in the fixed order of
 :data:`BUILTIN_PLUGINS`.  Installed plugins come from the ``dangjian_rules``
 entry-point group.  Two switches, documented in docs/plugins.md:
 
-* ``DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1`` loads no installed plugin at all;
+* ``DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD=1`` (or true, yes, on) loads no installed
+  plugin at all;
 * ``DANGJIAN_RULES_BLOCK_PLUGINS=name1,name2`` (or ``--block-plugin NAME`` on the
   command line) skips the named plugins, installed or built-in.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -23,12 +25,21 @@ from typing import Any, TypeVar, cast
 import attrs
 import pluggy
 
-from dangjian_rules.errors import DangjianError, Problem, ProblemsFound
+from dangjian_rules import budget
+from dangjian_rules.errors import Problem, ProblemsFound, UsageError
 from dangjian_rules.io.formats import CheckReporter, DataLoader, Reporter
 from dangjian_rules.model.fields import DataSchema, EventType
 from dangjian_rules.model.records import Dataset
 from dangjian_rules.model.result import RunResult
-from dangjian_rules.plugins import hookspecs
+from dangjian_rules.plugins import hookspecs, returns
+from dangjian_rules.plugins.failure import (
+    TIMEOUT_HINT,
+    PluginError,
+    blaming,
+    is_plugin_failure,
+    plugin_failure,
+    returned,
+)
 from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.expr import Function
 from dangjian_rules.ruleset.measures import MeasureKind
@@ -57,14 +68,40 @@ COLLECTED_HOOKS: tuple[str, ...] = (
     "dangjian_rules_reporters",
     "dangjian_rules_check_reporters",
 )
+#: What each collected hook's list must hold (checked where a plugin returns it).
+COLLECTED_TYPES: Mapping[str, tuple[type, ...]] = {
+    "dangjian_rules_rule_kinds": (RuleKind,),
+    "dangjian_rules_measure_kinds": (MeasureKind,),
+    "dangjian_rules_condition_functions": (Function,),
+    "dangjian_rules_rulesets": (str, os.PathLike),
+    "dangjian_rules_event_types": (EventType,),
+    "dangjian_rules_data_loaders": (DataLoader,),
+    "dangjian_rules_reporters": (Reporter,),
+    "dangjian_rules_check_reporters": (CheckReporter,),
+}
 DISABLE_AUTOLOAD_ENV = "DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD"
 BLOCK_ENV = "DANGJIAN_RULES_BLOCK_PLUGINS"
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("", "0", "false", "no", "off")
 
 _T = TypeVar("_T")
 
+__all__ = ["PluginError", "Registry", "default_registry", "new_plugin_manager", "registry_for"]
 
-class PluginError(DangjianError):
-    """A plugin failed to load, raised in a hook, or clashed with another plugin."""
+
+def autoload_from_env() -> bool:
+    """Whether installed plugins load, by DANGJIAN_RULES_DISABLE_PLUGIN_AUTOLOAD: a true
+    word (1, true, yes, on, any case) disables them; an unknown word is a usage error."""
+    word = os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower()
+    if word in _TRUE_WORDS:
+        return False
+    if word in _FALSE_WORDS:
+        return True
+    raise UsageError(
+        f'{DISABLE_AUTOLOAD_ENV}="{os.environ[DISABLE_AUTOLOAD_ENV]}" is not a yes or no; '
+        f"give one of {', '.join(_TRUE_WORDS)} to disable installed plugins, or one of "
+        f"{', '.join(w for w in _FALSE_WORDS if w)} (or nothing) to load them"
+    )
 
 
 def _blocked_from_env() -> set[str]:
@@ -77,6 +114,17 @@ class PluginManager(pluggy.PluginManager):
     def __init__(self) -> None:
         super().__init__(hookspecs.PROJECT)
         self.versions: dict[str, str] = {}
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register, with an installed plugin's results hooks checked (see _checking)."""
+        registered = super().register(plugin, name)
+        if registered is not None and registered not in BUILTIN_PLUGINS:
+            for caller in self.get_hookcallers(plugin) or ():
+                if caller.name in _CHECKED_HOOKS:
+                    for impl in caller.get_hookimpls():
+                        if impl.plugin is plugin and not impl.hookwrapper:
+                            _checking(impl, registered, *_CHECKED_HOOKS[caller.name])
+        return registered
 
 
 def new_plugin_manager(
@@ -92,7 +140,7 @@ def new_plugin_manager(
         if not manager.is_blocked(name):
             manager.register(importlib.import_module(name), name=name)
     if autoload is None:
-        autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "").lower() not in ("1", "true", "yes")
+        autoload = autoload_from_env()
     if autoload:
         _load_entry_points(manager)
     for index, plugin in enumerate(extra):
@@ -149,11 +197,14 @@ def _load_entry_points(manager: PluginManager) -> None:
                 continue
             try:
                 plugin = entry_point.load()
-            except Exception as exc:  # any error in third-party code: name it, no traceback
-                raise PluginError(
-                    f'plugin "{entry_point.name}" ({dist.metadata["name"]}) failed to load: '
-                    f"{type(exc).__name__}: {exc}; fix or uninstall it, or block it with "
-                    f"{BLOCK_ENV}={entry_point.name}"
+            except BaseException as exc:  # even sys.exit in third-party code: name it
+                if not is_plugin_failure(exc):
+                    raise
+                raise plugin_failure(
+                    entry_point.name,
+                    f"({dist.metadata['name']}) failed to load",
+                    exc,
+                    f"; fix or uninstall it, or block it with {BLOCK_ENV}={entry_point.name}",
                 ) from exc
             try:
                 manager.register(plugin, name=entry_point.name)
@@ -242,12 +293,24 @@ class Registry:
         check_reporters: list[CheckReporter] = collect(
             "dangjian_rules_check_reporters", "check reporter", lambda r: r.name
         )
-        functions = [
-            f
-            if owners[("function", f.name)] in BUILTIN_PLUGINS
-            else _guarded_function(f, owners[("function", f.name)])
-            for f in functions
-        ]
+
+        def guarded(
+            family: str, items: list[_T], key: Callable[[_T], str], wrap: Callable[[_T, str], _T]
+        ) -> list[_T]:
+            """Installed plugins' items wrapped so their failures and returns are checked."""
+            return [
+                item
+                if owners[(family, key(item))] in BUILTIN_PLUGINS
+                else wrap(item, owners[(family, key(item))])
+                for item in items
+            ]
+
+        functions = guarded("function", functions, lambda f: f.name, returns.guarded_function)
+        loaders = guarded("data loader", loaders, lambda d: d.name, returns.guarded_loader)
+        reporters = guarded("reporter", reporters, lambda r: r.name, returns.guarded_reporter)
+        check_reporters = guarded(
+            "check reporter", check_reporters, lambda r: r.name, returns.guarded_check_reporter
+        )
         return cls(
             manager=manager,
             rule_kinds={k.name: k for k in kinds},
@@ -396,22 +459,6 @@ def _no_loader_problem(path: str, loaders: Sequence[DataLoader]) -> Problem:
     )
 
 
-def _guarded_function(function: Function, owner: str) -> Function:
-    """A plugin's condition function whose exceptions name the plugin."""
-    implementation = function.implementation
-
-    def guarded(*args: Any) -> Any:
-        try:
-            return implementation(*args)
-        except Exception as exc:
-            raise PluginError(
-                f'plugin "{owner}" failed in condition function {function.name}(): '
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-
-    return attrs.evolve(function, implementation=guarded)
-
-
 @contextmanager
 def _naming_the_plugin(registry: Registry, doing: str, ours_pass: bool) -> Iterator[None]:
     """Turns an exception raised by plugin code into a PluginError naming the plugin
@@ -419,13 +466,21 @@ def _naming_the_plugin(registry: Registry, doing: str, ours_pass: bool) -> Itera
     reported as internal errors."""
     try:
         yield
-    except DangjianError:
-        raise
-    except Exception as exc:
-        culprit = registry.culprit(exc)
-        if ours_pass and culprit == "unknown":
+    except BaseException as exc:
+        if not is_plugin_failure(exc):
             raise
-        raise PluginError(f'plugin "{culprit}" {doing}: {type(exc).__name__}: {exc}') from exc
+        culprit = registry.culprit(exc)
+        if culprit == "unknown":
+            if isinstance(exc, budget.BudgetExceeded):  # our own code was running
+                budget.stop()
+                what = doing.removeprefix("failed while ")
+                raise budget.BudgetExceeded(
+                    exc.seconds,
+                    f"the time budget of {exc.seconds:g} s ran out while {what}{TIMEOUT_HINT}",
+                ) from exc
+            if ours_pass and isinstance(exc, Exception):
+                raise
+        raise plugin_failure(culprit, doing, exc) from exc
 
 
 def _own_version() -> str:
@@ -446,14 +501,72 @@ def _collect_by_plugin(manager: PluginManager, hook_name: str) -> list[tuple[str
         owner = manager.get_name(plugin) or repr(plugin)
         others = [other for other in plugins if other is not plugin]
         only_this = manager.subset_hook_caller(hook_name, remove_plugins=others)
-        try:
+        with blaming(owner, f"raised in {hook_name}"):
             answers = only_this()
-        except Exception as exc:  # third-party code: name plugin and hook, no traceback
-            raise PluginError(
-                f'plugin "{owner}" raised in {hook_name}: {type(exc).__name__}: {exc}'
-            ) from exc
-        out.extend((owner, answer) for answer in answers)
+        for answer in answers:
+            if not returns.sequence_of(*COLLECTED_TYPES[hook_name])(answer):
+                expected = " or ".join(t.__name__ for t in COLLECTED_TYPES[hook_name])
+                raise returned(owner, f"in {hook_name}", answer, f"a list of {expected}")
+            out.append((owner, answer))
     return out
+
+
+def _is_problems(value: object) -> bool:
+    return returns.sequence_of(Problem)(value)
+
+
+#: Results hooks whose installed implementations are checked: hook → (its name, whether
+#: a plain implementation's answer is valid, whether a wrapper's is, what is expected).
+_CHECKED_HOOKS: Mapping[
+    str, tuple[str, Callable[[object], bool], Callable[[object], bool], str]
+] = {
+    "dangjian_rules_check_ruleset": (
+        "dangjian_rules_check_ruleset",
+        _is_problems,
+        lambda v: isinstance(v, list) and all(_is_problems(p) for p in v),
+        "a list of Problem",
+    ),
+    "dangjian_rules_process_results": (
+        "dangjian_rules_process_results",
+        lambda v: v is None or isinstance(v, RunResult),
+        lambda v: isinstance(v, RunResult),
+        "a RunResult",
+    ),
+}
+
+
+def _checking(
+    impl: pluggy.HookImpl,
+    owner: str,
+    hook_name: str,
+    valid: Callable[[object], bool],
+    valid_wrapped: Callable[[object], bool],
+    expected: str,
+) -> None:
+    """Replace a hook implementation's function by one whose failures name the plugin
+    and whose answer is checked (pluggy calls ``impl.function`` with positional args)."""
+    function = impl.function
+    raised, doing = f"raised in {hook_name}", f"in {hook_name}"
+    if inspect.isgeneratorfunction(function):  # a wrapper: check what it returns
+
+        def checked_wrapper(*args: object) -> Generator[object, object, object]:
+            with blaming(owner, raised):
+                value = yield from function(*args)
+            if not valid_wrapped(value):
+                raise returned(owner, doing, value, expected)
+            return value
+
+        setattr(impl, "function", checked_wrapper)  # noqa: B010  (a Final slot in pluggy)
+        return
+
+    def checked(*args: object) -> object:
+        with blaming(owner, raised):
+            value = function(*args)
+        if not valid(value):
+            raise returned(owner, doing, value, expected)
+        return value
+
+    setattr(impl, "function", checked)  # noqa: B010
 
 
 def default_registry() -> Registry:
