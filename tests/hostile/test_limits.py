@@ -243,6 +243,32 @@ def test_a_record_whose_date_leaves_the_calendar_names_the_condition_and_the_eve
     ) in err
 
 
+def test_constant_days_that_are_not_whole_are_refused_when_checked(tmp_path: Path) -> None:
+    card = _ruleset(tmp_path, "card.toml", _rule("study", "event.date + 1.5 > 2015-01-01"))
+    code, out, _ = _run("check", card)
+    assert code == 1
+    assert (
+        f"{card}:16:20: DJ108 condition rules[0].when: + 1.5 days: a date moves by whole days"
+        in out
+    )
+
+
+def test_a_record_moving_a_date_by_part_of_a_day_is_named_not_truncated(tmp_path: Path) -> None:
+    card = _ruleset(
+        tmp_path, "card.toml", _rule("study", "event.date + event.quantity > 2015-03-02")
+    )
+    data = _data(tmp_path, events="2015-03-01")
+    (data / "events.csv").write_text(
+        "id,type,member,date,quantity\nE1,study,M1,2015-03-01,1.5\n", encoding="utf-8"
+    )
+    code, _, err = _run("evaluate", "-r", card, "-d", data, "-p", "2015")
+    assert code == 1
+    assert (
+        f"{card}: DJ233 condition rules[0].when (event.date + event.quantity > 2015-03-02) moves "
+        "a date by days that are not a whole number for event E1: 2015-03-01 + 1.5"
+    ) in err
+
+
 def test_a_period_in_the_year_9999_with_monthly_windows_evaluates(tmp_path: Path) -> None:
     data = _data(tmp_path, events="9999-12-31")
     code, out, err = _run("evaluate", "-r", CARD, "-d", data, "-p", "9999", "--format", "csv")

@@ -130,6 +130,8 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
         if isinstance(a, dt.date) and isinstance(b, dt.date):
             return Decimal((a - b).days)
         if isinstance(a, dt.date):
+            if b != int(b):  # half a day is no date: never truncated silently
+                raise DaysNotWhole(f"{a} {op} {b}")
             try:
                 days = dt.timedelta(days=int(b))
                 return a + days if op == "+" else a - days
@@ -151,6 +153,10 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
 
 class DateOutOfRange(ArithmeticError):
     """Date arithmetic in a condition left the calendar (years 1 to 9999)."""
+
+
+class DaysNotWhole(ArithmeticError):
+    """A date moved by a number of days that is not whole (1.5 days)."""
 
 
 def compile_node(node: Node, functions: Mapping[str, Function]) -> Compiled:
@@ -256,6 +262,24 @@ def _date_guarded(compiled: Compiled, source: str, place: tuple[str, str]) -> Co
     def guarded(e: Any, m: Any, o: Any) -> Any:
         try:
             return compiled(e, m, o)
+        except DaysNotWhole as exc:
+            record = f"event {getattr(e, 'id', '?')}"
+            raise ProblemsFound(
+                [
+                    Problem(
+                        code="DJ233",
+                        message=f"condition {path} ({source}) moves a date by days that are "
+                        f"not a whole number for {record}: {exc}",
+                        message_zh=f"条件 {path}（{source}）对 {record} 给日期加减的天数不是整数："
+                        f"{exc}",
+                        file=file,
+                        path=path,
+                        hint="dates move by whole days; round the number in the data, or "
+                        "compare numbers instead of dates",
+                        hint_zh="日期只能加减整天；请在数据中取整，或改为比较数字",
+                    )
+                ]
+            ) from None
         except DateOutOfRange as exc:
             record = f"event {getattr(e, 'id', '?')}"
             raise ProblemsFound(

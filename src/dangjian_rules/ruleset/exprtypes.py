@@ -162,6 +162,14 @@ def _check_constant_days(node: Node) -> None:
     start, days = (_constant(child) for child in node.children)
     if not isinstance(days, Decimal):
         return
+    if days.is_finite() and days != days.to_integral_value():
+        raise ExprError(
+            f"{node.value} {days} days: a date moves by whole days",
+            f"{node.value} {days} 天：日期只能加减整天",
+            node.offset,
+            "use a whole number of days",
+            "请使用整数天数",
+        )
     leaves = not days.is_finite() or abs(days) > _CALENDAR_DAYS
     if not leaves and isinstance(start, dt.date):
         try:
