@@ -599,3 +599,29 @@ def test_code_swallowing_every_interruption_ends_the_process(
         "dangjian-rules: the time budget of 1 s ran out and the code in hostile_forever.amount "
         "ignored the interruption; stopped (--timeout SECONDS sets the budget)\n"
     ) in done.stderr
+
+
+class _PeekingMeasurePlugin:
+    """A measure kind that reads another ruleset's results without declaring it."""
+
+    __name__ = "plugin_peeking"
+
+    @hookimpl
+    def dangjian_rules_measure_kinds(self) -> Sequence[MeasureKind]:
+        def compute(context: Any) -> Measured:
+            found = context.results.get("t.other", {})  # undeclared: must not read as "none"
+            return Measured(value=Decimal(len(found)))
+
+        build = MeasureBuild(compute=compute, type="decimal")
+        return [MeasureKind("peek", "hostile", (), True, build=lambda options, context: build)]
+
+
+def test_a_measure_reading_results_it_did_not_declare_names_the_plugin() -> None:
+    card = (
+        _card("points") + '\n[[measures]]\nid = "m"\nlabel = "m"\nkind = "peek"\non = "meeting"\n'
+    )
+    with pytest.raises(PluginError) as caught:
+        evaluate_ruleset(card, _meeting(), plugins=[_PeekingMeasurePlugin()])
+    message = str(caught.value)
+    assert message.startswith('plugin "plugin_peeking" failed in measure "m" (kind "peek")')
+    assert '"t.other", which its measure kind does not declare in its needs' in message

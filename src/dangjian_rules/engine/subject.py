@@ -4,7 +4,7 @@ the stream) goes through :func:`evaluate_one`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dangjian_rules.engine.points import CompiledRuleset, score_subject
 from dangjian_rules.engine.verdicts import judge_subject
@@ -14,6 +14,41 @@ from dangjian_rules.model.result import Measured, Subject, SubjectResult
 from dangjian_rules.ruleset.compiled import Ruleset
 from dangjian_rules.ruleset.measures import SubjectContext
 from dangjian_rules.ruleset.verdicts import Facts
+
+
+class UndeclaredResults(LookupError):
+    """A measure asked for the results of a ruleset its kind did not declare it reads."""
+
+
+class DeclaredResults(Mapping[str, Mapping[str, SubjectResult]]):
+    """The results a ruleset's measures may read: those of the rulesets they declare
+    (``MeasureBuild.needs``).  Asking for another ruleset is an error in the measure kind,
+    never an empty answer: its results would be missing on some paths and not others."""
+
+    def __init__(
+        self,
+        ruleset_id: str,
+        needs: Sequence[str],
+        results: Mapping[str, Mapping[str, SubjectResult]],
+    ) -> None:
+        self._ruleset_id = ruleset_id
+        self._needs = frozenset(needs)
+        self._results = results
+
+    def __getitem__(self, ruleset_id: str) -> Mapping[str, SubjectResult]:
+        if ruleset_id not in self._needs:
+            raise UndeclaredResults(
+                f'a measure of ruleset "{self._ruleset_id}" reads the results of '
+                f'"{ruleset_id}", which its measure kind does not declare in its needs'
+            )
+        return self._results.get(ruleset_id, {})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._needs))
+
+    def __len__(self) -> int:
+        return len(self._needs)
+
 
 #: a subject with its member (member subjects) and its organization
 Rated = tuple[Subject, Member | None, Organization | None]
@@ -150,6 +185,7 @@ def measure_subject(
     previous: Mapping[str, SubjectResult],
 ) -> tuple[dict[str, Measured], frozenset[str]]:
     """The subject's measure values, and the ids of the events given to a measure."""
+    readable = DeclaredResults(ruleset.id, ruleset.needs, results)
     values: dict[str, Measured] = {}
     given: set[str] = set()
     approved = [
@@ -171,7 +207,7 @@ def measure_subject(
             chosen,
             period,
             dataset,
-            results,
+            readable,
             previous,
             values,
         )
