@@ -15,6 +15,7 @@ import pytest
 
 from dangjian_rules import hookimpl, load_ruleset, parse_ruleset
 from dangjian_rules.cli import main
+from dangjian_rules.errors import ProblemsFound
 from dangjian_rules.model.period import Period
 from dangjian_rules.model.records import Event
 from dangjian_rules.ruleset.rules import Award, BuildContext, RuleKind
@@ -218,3 +219,24 @@ def test_a_rule_kind_with_memory_breaks_order_independence() -> None:
     report = _fuzz_with("counting", _plugin_kind("counting", amount))
     assert report.failure is not None
     assert report.failure.invariant == "order"
+
+
+def test_a_ruleset_read_but_found_nowhere_is_the_located_dj121_of_check(tmp_path: Path) -> None:
+    card = tmp_path / "card.toml"
+    card.write_text(
+        '[ruleset]\nid = "t.reader"\nname = "读者"\nversion = "1"\nsubject = "organization"\n'
+        '\n[event_types.visit]\nlabel = "检查"\n'
+        '\n[[measures]]\nid = "venue"\nlabel = "场所"\nkind = "result"\n'
+        'ruleset = "t.nowhere"\nvalue = "measure.venue"\ntype = "string"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProblemsFound) as caught:
+        needed_rulesets(load_ruleset(card))
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.file, problem.line, problem.path) == (
+        "DJ121",
+        str(card),
+        14,
+        "measures[0].ruleset",
+    )
+    assert 'reads ruleset "t.nowhere"' in problem.message

@@ -264,39 +264,26 @@ def needed_rulesets(
     ``extends``) or among installed plugins' rulesets.  Raises :class:`ProblemsFound`
     when one cannot be found or loaded."""
     from dangjian_rules.api import load_ruleset
-    from dangjian_rules.errors import Problem
+    from dangjian_rules.ruleset.corpus import unknown_references
     from dangjian_rules.ruleset.files import index_for
 
     registry = registry or default_registry()
     index = index_for([ruleset.source], registry)
     found: list[Ruleset] = [r for r in given if r.id != ruleset.id]
     queue = list(ruleset.needs)
-    problems: list[Problem] = []
+    missing = False
     while queue:
         wanted = queue.pop(0)
         if wanted == ruleset.id or any(r.id == wanted for r in found):
             continue
         paths = index.find(wanted)
-        if not paths:
-            problems.append(
-                Problem(
-                    code="DJ121",
-                    message=f'ruleset "{ruleset.id}" reads the results of "{wanted}", which '
-                    "was not found beside it",
-                    message_zh=f"规则集“{ruleset.id}”需要规则集“{wanted}”的结果，但在其旁边找不到",
-                    file=ruleset.source,
-                    path="measures",
-                    hint=f"pass it with --ruleset (the file of {wanted})",
-                    hint_zh=f"请用 --ruleset 传入 {wanted} 的文件",
-                )
-            )
-            continue
+        missing = missing or not paths
         for path in paths:
             loaded = load_ruleset(path, registry, index)
             found.append(loaded)
             queue.extend(loaded.needs)
-    if problems:
-        raise ProblemsFound(problems)
+    if missing:  # the one DJ121 of check, located at the measure that reads it
+        raise ProblemsFound(unknown_references([ruleset, *found], index))
     return found
 
 
