@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from run import memory, reset_peak  # one way of reading the peak, as run.py does
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CARD = ROOT / "rulesets" / "mianchi" / "member-points.toml"
@@ -33,35 +35,16 @@ QUICK_SIZES = (300, 3000)
 MB = 1024 * 1024
 
 
-def _status() -> dict[str, float]:
-    """VmRSS and VmHWM of this process, in MB."""
-    found: dict[str, float] = {}
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(("VmRSS", "VmHWM")):
-                found[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return found
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _written(write: Any, target: Path) -> dict[str, float]:
     """Run ``write(file)``; the MB held before, the peak during, the seconds, the size."""
-    held = _status()["VmRSS"]
-    if not _reset_peak():
+    held = memory()["VmRSS"]
+    if not reset_peak():
         raise SystemExit("cannot reset the peak (/proc/self/clear_refs): Linux ≥ 4.0 needed")
     started = time.perf_counter()
     with target.open("w", encoding="utf-8") as file:
         write(file)
     seconds = time.perf_counter() - started
-    peak = _status()["VmHWM"]
+    peak = memory()["VmHWM"]
     size = target.stat().st_size / MB
     target.unlink()
     return {"held_mb": held, "peak_mb": peak, "added_mb": peak - held, "output_mb": size,
