@@ -11,13 +11,13 @@ and what names a plugin whose rule-kind code raised (``guard``); see
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dangjian_rules._version import __version__
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.engine.parallel import Slices, forked_slices, slices_on
 from dangjian_rules.engine.subject import Rated, evaluate_each, subjects_of
 from dangjian_rules.engine.verdicts import across_subjects
@@ -112,23 +112,16 @@ def evaluate(
     ordered = dependency_order(rulesets)
     if previous is not None:
         _check_previous(previous, rulesets, period)
-    # The engine allocates many small objects and creates no reference cycles; the
-    # cyclic collector would only re-scan the whole dataset again and again (≈2× time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with guard("evaluating " + ", ".join(r.id for r in rulesets)) if guard else nullcontext():
-            if executor is not None:
-                with slices_on(executor, dataset, max(workers, 2)) as slices:
-                    run = _evaluate(ordered, dataset, period, previous, slices, with_trace)
-            elif workers > 1:
-                with forked_slices(dataset, workers) as slices:
-                    run = _evaluate(ordered, dataset, period, previous, slices, with_trace)
-            else:
-                run = _evaluate(ordered, dataset, period, previous, None, with_trace, progress)
-    finally:
-        if collecting:
-            gc.enable()
+    watched = guard("evaluating " + ", ".join(r.id for r in rulesets)) if guard else nullcontext()
+    with collector_paused(), watched:
+        if executor is not None:
+            with slices_on(executor, dataset, max(workers, 2)) as slices:
+                run = _evaluate(ordered, dataset, period, previous, slices, with_trace)
+        elif workers > 1:
+            with forked_slices(dataset, workers) as slices:
+                run = _evaluate(ordered, dataset, period, previous, slices, with_trace)
+        else:
+            run = _evaluate(ordered, dataset, period, previous, None, with_trace, progress)
     return finish(run) if finish is not None else run
 
 

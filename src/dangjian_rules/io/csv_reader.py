@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.convert.records import split_roles
 from dangjian_rules.errors import ProblemsFound, did_you_mean
 from dangjian_rules.io.load import (
@@ -20,7 +21,6 @@ from dangjian_rules.io.load import (
     FOLDER_HINT_ZH,
     REQUIRED_FIELDS,
     LoadState,
-    bulk_loading,
 )
 from dangjian_rules.io.safe_text import plain_cell
 from dangjian_rules.model.fields import (
@@ -398,7 +398,7 @@ def load_csv_folder(
     with every problem of all three files.
     """
     load = LoadState(schema, encoding)
-    with bulk_loading():
+    with collector_paused():
         return _load_csv_folder(load, folder)
 
 

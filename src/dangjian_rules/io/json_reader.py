@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.convert.jsonpos import (
     KeyChecker,
     path_text,
@@ -25,7 +26,6 @@ from dangjian_rules.io.load import (
     SECTIONS,
     LoadState,
     Where,
-    bulk_loading,
 )
 from dangjian_rules.io.safe_text import LONE_SURROGATE, lone_surrogates
 from dangjian_rules.limits import json_int
@@ -313,7 +313,7 @@ def load_json_dataset(
     Numbers are read as exact decimals.  Raises :class:`ProblemsFound` with every problem.
     """
     load = LoadState(schema, encoding)
-    with bulk_loading():
+    with collector_paused():
         return _load_json(load, path)
 
 

@@ -8,13 +8,13 @@ the stream with every problem of that line, at its line number.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.convert import DocPath
 from dangjian_rules.convert.jsonpos import (
     KeyChecker,
@@ -187,9 +187,7 @@ def evaluate_file(
 ) -> Iterator[SubjectResult]:
     """Every active member's result: streamed from the file, then members with no line."""
     seen: set[str] = set()
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         for result in evaluate_stream(
             ruleset,
             organizations,
@@ -204,6 +202,3 @@ def evaluate_file(
             (m, []) for m in sorted(members) if m not in seen
         )
         yield from evaluate_stream(ruleset, organizations, members, quiet, period, with_trace)
-    finally:
-        if collecting:
-            gc.enable()

@@ -5,8 +5,6 @@ places, caches; and the values every reader parses the same way (dates, quantiti
 from __future__ import annotations
 
 import codecs
-import contextlib
-import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -48,22 +46,6 @@ FOLDER_HINT_ZH = (
     "（没有数据时，文件里只留第一行列名即可）"
 )
 #: Beyond this many unknown ids, "did you mean" is not looked up: it is slow on big data.
-
-
-@contextlib.contextmanager
-def bulk_loading() -> Iterator[None]:
-    """Pause the cyclic garbage collector during a load.
-
-    A load makes hundreds of thousands of objects and no reference cycles; the
-    collections those allocations trigger would otherwise cost as much as the load.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # -- locations, computed only when a problem needs one ----------------------------------

@@ -5,7 +5,6 @@ and a dataset that holds them, checked (:mod:`~dangjian_rules.model.validate`).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,6 +13,7 @@ from functools import cached_property
 
 import attrs
 
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.errors import ProblemsFound
 from dangjian_rules.model.entities import (
     ALIASES,
@@ -215,18 +215,13 @@ class Dataset:
             ("members", self.members.values()),
             ("events", self.events),
         )
-        collecting = gc.isenabled()
-        gc.disable()  # many small lists and no cycles: collections would double the time
-        try:
+        with collector_paused():
             for name, records in groups:
                 # Each section as one JSON array of its records' fields: JSON escapes every
                 # separator and control character and writes None as null, so two datasets
                 # give the same text only when their records are the same.
                 rows = [_canonical_fields(r) for r in sorted(records, key=lambda r: r.id)]
                 digest.update(_encode([name, rows]).encode("ascii"))
-        finally:
-            if collecting:
-                gc.enable()
         return digest.hexdigest()
 
     def counts(self) -> dict[str, int]:

@@ -15,14 +15,12 @@ combinations of common surnames and given names.
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from os import PathLike
 
 import attrs
 
+from dangjian_rules.collector import collector_paused
 from dangjian_rules.limits import LIMITS, limit
 from dangjian_rules.model.records import Dataset, Member, Organization
 from dangjian_rules.tools.generate_full import full_records
@@ -213,19 +211,6 @@ def _organizations(
     return orgs, branches
 
 
-@contextmanager
-def _without_gc() -> Iterator[None]:
-    # A quarter of a million new acyclic objects trigger many full collections that find
-    # nothing to free; pausing the collector halves the run time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def generate_county(
     members: int = 4300, seed: int = 2015, year: int = 2015, profile: str = "mianchi"
 ) -> Dataset:
@@ -250,7 +235,7 @@ def generate_county(
         raise ValueError(wrong)
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    with _without_gc():
+    with collector_paused():
         return _generate(members, seed, year, PROFILES[profile])
 
 
